@@ -1,0 +1,512 @@
+"""The scalar autograd engine: `Value`, its operations, and `backward()`.
+
+Every `Value` made by an operation records its parents and the local derivative of
+itself with respect to each parent, evaluated at the forward pass. `backward()` walks
+the graph from the output towards the leaves and adds ``local * out.grad`` into every
+parent, so a value reached along several paths receives the sum over all of them.
+
+Each operation is one `Op`: its name, its forward function on floats and its local
+derivatives, side by side in the table below. The local-derivative rules use plain
+arithmetic, so the same rule evaluated on `Value`s instead of floats builds the graph of
+the derivative (used by `micrograd.grad(..., create_graph=True)`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache, reduce
+from operator import add, attrgetter, mul
+
+__all__ = ["Op", "Value", "is_grad_enabled", "no_grad", "weighted_sum"]
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    enabled = True  # per thread: one thread's no_grad() never affects another's
+
+
+_grad_mode = _GradMode()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block operations record no parents (results are parentless leaves).
+
+    Use it to evaluate a model without building a graph, e.g. to draw a decision
+    boundary. Thread-safe: it affects only the thread that enters it.
+
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y.parents
+    ()
+    """
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless the current thread is inside `no_grad()`."""
+    return _grad_mode.enabled
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class Op(str):
+    """An operation: its name (it *is* that string, so ``node.op == "*"`` holds), the
+    forward function on floats, and ``local(out, *args)`` returning the local derivative
+    of the result with respect to each argument.
+
+    ``local`` is written with plain arithmetic so that it works on floats (the ordinary
+    forward pass) and on `Value`s (derivatives of derivatives).
+    """
+
+    forward: Callable[..., float]
+    local: Callable[..., tuple]
+
+    def __new__(cls, name: str, forward: Callable[..., float], local: Callable[..., tuple]) -> Op:
+        op = super().__new__(cls, name)
+        op.forward = forward
+        op.local = local
+        return op
+
+
+def _number(x) -> float:
+    """The float inside `x`, whether `x` is a float or a `Value` (rules run on both)."""
+    return x.data if type(x) is Value else x
+
+
+def _domain_error(op: str, *args: float, why: str) -> ValueError:
+    shown = ", ".join(repr(a) for a in args)
+    return ValueError(f"{op}({shown}): {why}")
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise _domain_error("log", x, why="log is defined only for positive numbers")
+    return math.log(x)
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp({x!r}) overflows a float (the largest is about exp(709.78))") from None
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise _domain_error("sqrt", x, why="sqrt of a negative number is not real")
+    return math.sqrt(x)
+
+
+def _sqrt_local(out, x) -> tuple:
+    if _number(out) == 0:
+        raise _domain_error("sqrt", 0.0, why="the derivative is infinite at 0")
+    return (0.5 / out,)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp() is only ever taken of a non-positive number: no overflow.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"/({a!r}, {b!r}): division by zero")
+    return a / b
+
+
+def _power(base: float, exponent: float) -> float:
+    """base ** exponent on floats, refusing what has no real finite answer."""
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError(f"**({base!r}, {exponent!r}): 0 cannot be raised to a negative power")
+    if base < 0 and exponent != int(exponent):
+        raise _domain_error("**", base, exponent, why="a negative base needs an integer exponent")
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        raise OverflowError(f"**({base!r}, {exponent!r}) overflows a float") from None
+
+
+@lru_cache(maxsize=256)
+def power_op(exponent: float) -> Op:
+    """The op ``x ** exponent`` for a constant exponent, named like micrograd's (``**2``)."""
+
+    def local(out, x):
+        if exponent == 0:
+            return (0.0,)
+        if exponent < 1 and _number(x) == 0:
+            raise _domain_error(f"**{exponent}", 0.0, why="the derivative is infinite at 0")
+        return (exponent * x ** (exponent - 1),)
+
+    return Op(f"**{exponent}", lambda x: _power(x, exponent), local)
+
+
+def _value_power_local(out, base, exponent) -> tuple:
+    # d(b**e)/db = e * b**(e-1); d(b**e)/de = b**e * log(b), which tends to 0 as b -> 0+.
+    if _number(base) == 0:
+        return (exponent * base ** (exponent - 1), 0.0)
+    log_base = base.log() if type(base) is Value else math.log(base)
+    return (exponent * base ** (exponent - 1), out * log_base)
+
+
+def _value_power(base: float, exponent: float) -> float:
+    if base < 0:
+        raise _domain_error("**", base, exponent, why="a negative base needs a constant integer exponent")
+    return _power(base, exponent)
+
+
+def _weighted_sum(*args: float) -> float:
+    # args = (w_1..w_n, x_1..x_n, b). Added left to right starting from b, the same order
+    # as micrograd's sum(w*x, b), so results agree bit for bit.
+    n = len(args) >> 1
+    return reduce(add, map(mul, args[:n], args[n:-1]), args[-1])
+
+
+def _weighted_sum_local(out, *args) -> tuple:
+    n = len(args) >> 1
+    return (*args[n:-1], *args[:n], 1.0)  # dz/dw_i = x_i, dz/dx_i = w_i, dz/db = 1
+
+
+# Kinks follow PyTorch: relu'(0) = 0 and abs'(0) = 0.
+ADD = Op("+", add, lambda out, a, b: (1.0, 1.0))
+SUB = Op("-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0))
+MUL = Op("*", mul, lambda out, a, b: (b, a))
+DIV = Op("/", _div, lambda out, a, b: (1 / b, -out / b))
+NEG = Op("neg", lambda x: -x, lambda out, x: (-1.0,))
+POW = Op("**", _value_power, _value_power_local)
+EXP = Op("exp", _exp, lambda out, x: (out,))
+LOG = Op("log", _log, lambda out, x: (1 / x,))
+SQRT = Op("sqrt", _sqrt, _sqrt_local)
+TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
+SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
+RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,))
+ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,))
+WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
+
+
+# --------------------------------------------------------------------------- Value
+
+
+def _checked(data) -> float:
+    """`data` as a float, if it is a finite real number; otherwise a clear error."""
+    if type(data) is float or (type(data) is int):
+        value = float(data)
+    elif isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"Value needs a finite real number, got {type(data).__name__} {data!r}")
+    else:
+        value = float(data)
+    if not math.isfinite(value):
+        raise ValueError(f"Value needs a finite real number, got {data!r}")
+    return value
+
+
+class Value:
+    """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (-4.0, -2.0, 2.0)
+
+    Attributes:
+        data: the number, a finite float.
+        grad: d(output)/d(self) after ``output.backward()``.
+        parents: the values this one was computed from, in order, duplicates kept
+            (``a * a`` has parents ``(a, a)``).
+        local_grads: d(self)/d(parents[i]) at the forward pass, one float per parent.
+        op: the operation that made it (``""`` for a leaf).
+        label: a name for drawings and tables.
+    """
+
+    # parents and local_grads live in one tuple, (*parents, *local_grads): one tuple per
+    # node instead of two keeps a recorded op under a quarter of micrograd's memory.
+    __slots__ = ("data", "grad", "op", "label", "_edges")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if type(data) is Value:
+            raise TypeError(f"Value needs a number, got another Value ({data!r}); use it directly or .detach() it")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _checked(data)
+        self.grad = 0.0
+        self.op = ""
+        self.label = label
+        self._edges = ()
+
+    # -- the recorded graph
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        edges = self._edges
+        return edges[: len(edges) >> 1]
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        edges = self._edges
+        return edges[len(edges) >> 1 :]
+
+    @property
+    def _prev(self) -> set[Value]:  # micrograd's name: its children, as a set
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:  # micrograd's name
+        return self.op
+
+    def _backward(self) -> None:
+        """Apply this node's chain rule once, as micrograd's lecture does by hand."""
+        g = self.grad
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * g
+
+    def is_leaf(self) -> bool:
+        return not self._edges
+
+    def detach(self) -> Value:
+        """A parentless copy with the same data and label."""
+        return _leaf(self.data, self.label)
+
+    # -- arithmetic (numbers on either side become parentless leaves, as in micrograd)
+
+    def __add__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(ADD, self, other)
+
+    def __radd__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(ADD, other, self)
+
+    def __sub__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(SUB, self, other)
+
+    def __rsub__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(SUB, other, self)
+
+    def __mul__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(MUL, self, other)
+
+    def __rmul__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(MUL, other, self)
+
+    def __truediv__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(DIV, self, other)
+
+    def __rtruediv__(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _apply(DIV, other, self)
+
+    def __pow__(self, exponent):
+        if type(exponent) is Value:
+            return _apply(POW, self, exponent)
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            return NotImplemented
+        return _apply(power_op(_checked(exponent) if isinstance(exponent, float) else int(exponent)), self)
+
+    def __rpow__(self, base):
+        base = _lift(base)
+        return NotImplemented if base is None else _apply(POW, base, self)
+
+    def __neg__(self) -> Value:
+        return _apply(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(ABS, self)
+
+    # -- functions
+
+    def exp(self) -> Value:
+        return _apply(EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; ``ValueError`` for data <= 0."""
+        return _apply(LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root; ``ValueError`` for data < 0, and at 0 when recording (infinite slope)."""
+        return _apply(SQRT, self)
+
+    def tanh(self) -> Value:
+        return _apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + exp(-x)), computed without overflow for any finite x."""
+        return _apply(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(x, 0). At the kink x = 0 the local derivative is 0, as in PyTorch."""
+        return _apply(RELU, self)
+
+    def abs(self) -> Value:
+        """|x|. At the kink x = 0 the local derivative is 0, as in PyTorch."""
+        return _apply(ABS, self)
+
+    # -- backpropagation
+
+    def backward(self) -> None:
+        """Fill in ``.grad`` of every value this one depends on: d(self)/d(value).
+
+        Seeds ``self.grad = 1.0`` and visits the graph in reverse topological order
+        (iteratively, so graphs of any depth work), adding ``local * grad`` into each
+        parent. Interior values get fresh gradients on every call; leaves *accumulate*,
+        as in PyTorch, so call ``zero_grad()`` (or set ``.grad = 0``) between steps.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._edges:
+                node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            edges = node._edges
+            g = node.grad
+            if edges and g:  # a zero gradient adds nothing (and keeps 0 * inf from NaN)
+                n = len(edges) >> 1
+                for parent, local in zip(edges[:n], edges[n:]):
+                    parent.grad += local * g
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+
+_new_value = object.__new__
+
+
+def _leaf(data: float, label: str = "") -> Value:
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.op = ""
+    node.label = label
+    node._edges = ()
+    return node
+
+
+def _lift(x) -> Value | None:
+    """`x` as a Value: a Value itself, a number wrapped as a leaf, or None if neither."""
+    if type(x) is Value:
+        return x
+    if type(x) is float or type(x) is int:
+        if not math.isfinite(x):
+            raise ValueError(f"cannot compute with {x!r}: only finite numbers are allowed")
+        return _leaf(float(x))
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    return _leaf(_checked(x))
+
+
+def _overflow(op: Op, args) -> OverflowError:
+    shown = ", ".join(repr(a) for a in args)
+    return OverflowError(f"{op}({shown}) overflows a float")
+
+
+_isfinite = math.isfinite
+
+
+def _apply(op: Op, *parents: Value) -> Value:
+    """Compute `op` on the parents' data and record the result as a new node."""
+    args = [p.data for p in parents]
+    data = op.forward(*args)
+    if not _isfinite(data):
+        raise _overflow(op, args)
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _grad_mode.enabled:
+        local = op.local(data, *args)
+        for d in local:
+            if not _isfinite(d):
+                raise OverflowError(f"{op}({', '.join(map(repr, args))}): the local derivative overflows a float")
+        node.op = op
+        node._edges = parents + local
+    else:
+        node.op = ""
+        node._edges = ()
+    return node
+
+
+_data_of = attrgetter("data")
+
+
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Value:
+    """z = Σ wᵢxᵢ + b as ONE node with parents (w₁…wₙ, x₁…xₙ, b).
+
+    Its local derivatives are (x₁…xₙ, w₁…wₙ, 1): exactly Nielsen's weighted input z of a
+    neuron. One node instead of 2n keeps networks fast and their drawings readable, and
+    it is still an exact scalar function of its parents.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+    wd = list(map(_data_of, weights))
+    xd = list(map(_data_of, inputs))
+    data = _weighted_sum(*wd, *xd, bias.data)
+    if not _isfinite(data):
+        raise _overflow(WEIGHTED_SUM, [*wd, *xd, bias.data])
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _grad_mode.enabled:
+        # The local derivatives are the other factors' data: finite already, no check.
+        node.op = WEIGHTED_SUM
+        node._edges = (*weights, *inputs, bias, *xd, *wd, 1.0)
+    else:
+        node.op = ""
+        node._edges = ()
+    return node
+
+
+# --------------------------------------------------------------------------- graph order
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every value `root` depends on, each after all of its parents (root last).
+
+    Iterative depth-first search, so graphs of any depth work.
+    """
+    order = []
+    placed = set()
+    expanded = set()
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node in placed:
+            continue
+        edges = node._edges
+        if not edges or node in expanded:  # a leaf, or all of its parents are placed
+            placed.add(node)
+            order.append(node)
+            continue
+        expanded.add(node)
+        push(node)  # comes back after its parents
+        for parent in edges[: len(edges) >> 1]:
+            if parent not in placed:
+                push(parent)
+    return order
