@@ -1,0 +1,51 @@
+"""The `micrograd` command: `micrograd train ...` and `micrograd explain "EXPR" a=2 ...`.
+
+Each subcommand lives in its own module with `add_arguments(parser)` and `run(args)`.
+Errors the user can fix (bad arguments, bad expressions, unreadable files, domain
+errors) end the program with a one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+SUBCOMMANDS = {
+    "train": ("micrograd.cli.train", "train a small network on a toy dataset"),
+    "explain": ("micrograd.cli.explain", "evaluate an expression and show every path of its gradients"),
+}
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; reported as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="micrograd", description="A scalar autodiff engine that shows why backprop sums over paths."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, summary) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        import_module(module).add_arguments(sub)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return import_module(args._module).run(args) or 0
+    except KeyboardInterrupt:
+        print("micrograd: interrupted", file=sys.stderr)
+        return 130
+    except (UsageError, ValueError, TypeError, ArithmeticError, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"micrograd {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
