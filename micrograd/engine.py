@@ -73,11 +73,15 @@ class Op(str):
 
     forward: Callable[..., float]
     local: Callable[..., tuple]
+    kink: float | None  # where the local derivative jumps (relu, abs: at 0), if anywhere
 
-    def __new__(cls, name: str, forward: Callable[..., float], local: Callable[..., tuple]) -> Op:
+    def __new__(
+        cls, name: str, forward: Callable[..., float], local: Callable[..., tuple], kink: float | None = None
+    ) -> Op:
         op = super().__new__(cls, name)
         op.forward = forward
         op.local = local
+        op.kink = kink
         return op
 
 
@@ -194,8 +198,8 @@ LOG = Op("log", _log, lambda out, x: (1 / x,))
 SQRT = Op("sqrt", _sqrt, _sqrt_local)
 TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
-RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,))
-ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,))
+RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
+ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,), kink=0.0)
 WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 
 
