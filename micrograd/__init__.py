@@ -10,7 +10,7 @@
 
 from importlib import import_module
 
-from micrograd.engine import Value, is_grad_enabled, no_grad, topological_order, weighted_sum
+from micrograd.engine import Value, enable_grad, is_grad_enabled, no_grad, topological_order, weighted_sum
 
 __version__ = "0.2.0"
 
@@ -30,7 +30,7 @@ _LAZY = {
     "PathTable": "micrograd.explain",
 }
 
-__all__ = ["Value", "is_grad_enabled", "no_grad", "topological_order", "weighted_sum", *_LAZY]
+__all__ = ["Value", "enable_grad", "is_grad_enabled", "no_grad", "topological_order", "weighted_sum", *_LAZY]
 
 
 def __getattr__(name: str):

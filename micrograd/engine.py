@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from functools import lru_cache, reduce
 from operator import add, attrgetter, mul
 
-__all__ = ["Op", "Value", "is_grad_enabled", "no_grad", "weighted_sum"]
+__all__ = ["Op", "Value", "enable_grad", "is_grad_enabled", "no_grad", "topological_order", "weighted_sum"]
 
 
 # --------------------------------------------------------------------------- grad mode
@@ -35,7 +35,21 @@ _grad_mode = _GradMode()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_recording(enabled: bool) -> Iterator[None]:
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+def enable_grad():
+    """Within this block operations record their parents again, even inside `no_grad()`."""
+    return _grad_recording(True)
+
+
+def no_grad():
     """Within this block operations record no parents (results are parentless leaves).
 
     Use it to evaluate a model without building a graph, e.g. to draw a decision
@@ -46,12 +60,7 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = False
-    try:
-        yield
-    finally:
-        _grad_mode.enabled = previous
+    return _grad_recording(False)
 
 
 def is_grad_enabled() -> bool:
