@@ -183,11 +183,15 @@ def _value_power(base: float, exponent: float) -> float:
     return _power(base, exponent)
 
 
+def _dot_plus(weights, inputs, bias: float) -> float:
+    # Added left to right starting from the bias: the order of micrograd's sum(w*x, b), so
+    # results agree with micrograd bit for bit.
+    return reduce(add, map(mul, weights, inputs), bias)
+
+
 def _weighted_sum(*args: float) -> float:
-    # args = (w_1..w_n, x_1..x_n, b). Added left to right starting from b, the same order
-    # as micrograd's sum(w*x, b), so results agree bit for bit.
-    n = len(args) >> 1
-    return reduce(add, map(mul, args[:n], args[n:-1]), args[-1])
+    n = len(args) >> 1  # args = (w_1..w_n, x_1..x_n, b)
+    return _dot_plus(args[:n], args[n:-1], args[-1])
 
 
 def _weighted_sum_local(out, *args) -> tuple:
@@ -467,18 +471,25 @@ def _apply(op: Op, *parents: Value) -> Value:
 _data_of = attrgetter("data")
 
 
-def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Value:
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
     """z = Σ wᵢxᵢ + b as ONE node with parents (w₁…wₙ, x₁…xₙ, b).
 
     Its local derivatives are (x₁…xₙ, w₁…wₙ, 1): exactly Nielsen's weighted input z of a
     neuron. One node instead of 2n keeps networks fast and their drawings readable, and
-    it is still an exact scalar function of its parents.
+    it is still an exact scalar function of its parents. Numbers among the arguments
+    become parentless leaves.
     """
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
-    wd = list(map(_data_of, weights))
-    xd = list(map(_data_of, inputs))
-    data = _weighted_sum(*wd, *xd, bias.data)
+    try:
+        wd = list(map(_data_of, weights))
+        xd = list(map(_data_of, inputs))
+        bd = bias.data
+    except AttributeError:  # numbers among the arguments (rare): wrap them, then go on as usual
+        return weighted_sum(
+            [_lift_or_raise(w) for w in weights], [_lift_or_raise(x) for x in inputs], _lift_or_raise(bias)
+        )
+    data = _dot_plus(wd, xd, bd)
     if not _isfinite(data):
         raise _overflow(WEIGHTED_SUM, [*wd, *xd, bias.data])
     node = _new_value(Value)
@@ -493,6 +504,13 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value], bias: Value)
         node.op = ""
         node._edges = ()
     return node
+
+
+def _lift_or_raise(x) -> Value:
+    value = _lift(x)
+    if value is None:
+        raise TypeError(f"expected a number or a Value, got {type(x).__name__} {x!r}")
+    return value
 
 
 # --------------------------------------------------------------------------- graph order
