@@ -338,7 +338,8 @@ class Value:
             return _apply(POW, self, exponent)
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             return NotImplemented
-        return _apply(power_op(_checked(exponent) if isinstance(exponent, float) else int(exponent)), self)
+        exponent = int(exponent) if isinstance(exponent, numbers.Integral) else _checked(exponent)
+        return _apply(power_op(exponent), self)
 
     def __rpow__(self, base):
         base = _lift(base)
