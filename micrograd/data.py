@@ -1,0 +1,158 @@
+"""Toy 2-D datasets for classification, standard library only.
+
+Each function returns ``(X, y)``: `X` a list of ``[x1, x2]`` floats and `y` a list of
+int class labels ``0..k-1``, classes balanced (their sizes differ by at most one), in
+shuffled order. The same `seed` gives the same data; no seed draws from the global
+`random` module (so ``random.seed(...)`` works, as with `micrograd.nn`).
+
+>>> X, y = make_moons(6, seed=0)
+>>> len(X), sorted(y)
+(6, [0, 0, 0, 1, 1, 1])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+
+__all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral"]
+
+Seed = int | random.Random | None
+Dataset = tuple[list[list[float]], list[int]]
+
+
+def _rng(seed: Seed):
+    if seed is None:
+        return random
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
+    return random.Random(seed)
+
+
+def _count(name: str, n, minimum: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__} {n!r}")
+    if n < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {n}")
+    return int(n)
+
+
+def _real(name: str, x, low: float = 0.0, high: float = math.inf, open_ends: bool = False) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    inside = low < x < high if open_ends else low <= x <= high
+    if not math.isfinite(x) or not inside:
+        ends = "()" if open_ends else "[]"
+        raise ValueError(f"{name} must be in {ends[0]}{low:g}, {high:g}{ends[1]}, got {x!r}")
+    return x
+
+
+def _split(n_samples: int, k: int) -> list[int]:
+    """Class sizes for `n_samples` points in `k` classes, differing by at most one."""
+    return [n_samples // k + (1 if c < n_samples % k else 0) for c in range(k)]
+
+
+def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
+    if n == 1:
+        return [start]
+    step = (stop - start) / (n - 1 if endpoint else n)
+    return [start + i * step for i in range(n)]
+
+
+def _finish(points: list[tuple[float, float, int]], noise: float, rng) -> Dataset:
+    """Add Gaussian noise to every coordinate, shuffle, and split into (X, y)."""
+    gauss = rng.gauss
+    if noise:
+        points = [(x + gauss(0.0, noise), y + gauss(0.0, noise), c) for x, y, c in points]
+    rng.shuffle(points)
+    return [[x, y] for x, y, _ in points], [c for _, _, c in points]
+
+
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None) -> Dataset:
+    """Two interleaving half circles (as scikit-learn's `make_moons`).
+
+    Class 0 is the upper moon (centre (0, 0), radius 1), class 1 the lower one
+    (centre (1, 0.5)); `noise` is the standard deviation of Gaussian noise added to
+    each coordinate.
+    """
+    n_samples = _count("n_samples", n_samples, 2)
+    noise = _real("noise", noise)
+    rng = _rng(seed)
+    n_upper, n_lower = _split(n_samples, 2)
+    points = [(math.cos(t), math.sin(t), 0) for t in _linspace(0.0, math.pi, n_upper)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t), 1) for t in _linspace(0.0, math.pi, n_lower)]
+    return _finish(points, noise, rng)
+
+
+def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = None) -> Dataset:
+    """A circle inside a circle: class 0 on the unit circle, class 1 on radius `factor`."""
+    n_samples = _count("n_samples", n_samples, 2)
+    noise = _real("noise", noise)
+    factor = _real("factor", factor, 0.0, 1.0, open_ends=True)
+    rng = _rng(seed)
+    n_outer, n_inner = _split(n_samples, 2)
+    points = [(math.cos(t), math.sin(t), 0) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
+    points += [
+        (factor * math.cos(t), factor * math.sin(t), 1) for t in _linspace(0.0, 2 * math.pi, n_inner, endpoint=False)
+    ]
+    return _finish(points, noise, rng)
+
+
+def make_spiral(n_samples: int = 100, n_classes: int = 3, noise: float = 0.1, seed: Seed = None) -> Dataset:
+    """`n_classes` interleaved spiral arms (the CS231n dataset), within the unit disc.
+
+    Arm c starts near the centre at angle 2πc/k and winds outwards by 3/4 of a turn; along
+    it the radius grows from 0.1 to 1. `noise` is the standard deviation of Gaussian noise
+    added to each point's angle, in radians: it moves a point by about `noise` at the rim
+    and less near the centre, where the arms are close together.
+    """
+    n_classes = _count("n_classes", n_classes, 2)
+    n_samples = _count("n_samples", n_samples, n_classes)
+    noise = _real("noise", noise)
+    rng = _rng(seed)
+    points = []
+    for c, n in enumerate(_split(n_samples, n_classes)):
+        for r in _linspace(0.1, 1.0, n):
+            t = 2 * math.pi * c / n_classes + 1.5 * math.pi * r
+            if noise:
+                t += rng.gauss(0.0, noise)
+            points.append((r * math.cos(t), r * math.sin(t), c))
+    return _finish(points, 0.0, rng)
+
+
+def make_blobs(
+    n_samples: int = 100,
+    centers: int | Sequence[Sequence[float]] = 3,
+    std: float = 1.0,
+    seed: Seed = None,
+) -> Dataset:
+    """Gaussian blobs, one class per centre, each with standard deviation `std`.
+
+    `centers` is a number of classes, placed evenly on a circle of radius 4 around the
+    origin, or a list of ``(x, y)`` centres.
+    """
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        k = _count("centers", centers, 1)
+        centres = [(4.0 * math.cos(2 * math.pi * c / k), 4.0 * math.sin(2 * math.pi * c / k)) for c in range(k)]
+    elif isinstance(centers, (list, tuple)) and centers:
+        centres = []
+        for i, point in enumerate(centers):
+            if not isinstance(point, (list, tuple)) or len(point) != 2:
+                raise ValueError(f"centers[{i}] must be a pair (x, y), got {point!r}")
+            centres.append(
+                (_real(f"centers[{i}][0]", point[0], -math.inf), _real(f"centers[{i}][1]", point[1], -math.inf))
+            )
+    else:
+        raise TypeError(f"centers must be a positive int or a non-empty list of (x, y) pairs, got {centers!r}")
+    n_samples = _count("n_samples", n_samples, len(centres))
+    std = _real("std", std)
+    rng = _rng(seed)
+    points = [
+        (cx, cy, c) for c, ((cx, cy), n) in enumerate(zip(centres, _split(n_samples, len(centres)))) for _ in range(n)
+    ]
+    return _finish(points, std, rng)
