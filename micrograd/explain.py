@@ -21,7 +21,7 @@ same derivative by pushing a tangent forwards through the recorded graph.
   2  a → a*b + a        1                  1
      sum of products                       4.0
      backward()                            4.0   (equal)
-  2 paths, exponential in depth; backward() visits each of the 4 edges once, linear in size
+  2 paths here; path counts can grow exponentially with depth, while backward() visits each of the 4 edges once
 """
 
 from __future__ import annotations
@@ -465,10 +465,9 @@ class PathTable(Sequence[Path]):
 
     def _counts(self) -> str:
         n = len(self)
-        plural = "path" if n == 1 else "paths"
         return (
-            f"{n} {plural}, exponential in depth; backward() visits each of the {self.edges} "
-            f"edge{'' if self.edges == 1 else 's'} once, linear in size"
+            f"{n} path{'' if n == 1 else 's'} here; path counts can grow exponentially with depth, "
+            f"while backward() visits each of the {self.edges} edge{'' if self.edges == 1 else 's'} once"
         )
 
     def __str__(self) -> str:
@@ -533,8 +532,23 @@ def _more(n: int) -> str:
 
 
 def _grouped(name: str) -> str:
-    """`name` in parentheses unless it is a single word: ∂out/∂a, ∂(a*b)/∂a."""
-    return name if name.replace("#", "_").isidentifier() else f"({name})"
+    """`name` in parentheses unless it is one word or one call: ∂out/∂a, ∂tanh(x)/∂x, ∂(a*b)/∂a."""
+    if name.replace("#", "_").isidentifier() or _is_call(name):
+        return name
+    return f"({name})"
+
+
+def _is_call(name: str) -> bool:
+    """True for ``f(...)`` whose opening parenthesis closes at the very end."""
+    head, paren, _ = name.partition("(")
+    if not paren or not head.isidentifier() or not name.endswith(")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(name[len(head) :], len(head)):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(name) - 1
+    return False
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -1,0 +1,175 @@
+"""`micrograd explain "EXPR" a=2 b=3`: the value, every gradient, and every path behind it.
+
+    $ micrograd explain "a*b + a" a=2 b=3
+    $ micrograd explain "tanh(w*x + b)" w=0.5 x=2 b=-1 --wrt w --graph neuron.svg
+
+The expression is parsed over a whitelist (`micrograd.expression`), never evaluated as
+Python. For each input asked about (``--wrt``, default all) it prints the path table: each
+path, its local derivatives, their product, the sum, and ``backward()``'s number beside it.
+``--graph FILE`` draws the graph with those paths highlighted (the format follows the
+suffix: .svg, .png, .pdf, or .dot for the DOT text, which needs no Graphviz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+from micrograd.cli import UsageError
+from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
+from micrograd.expression import Expression, parse
+
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
+CLI_LIMIT = 1000  # paths listed per input unless --limit says otherwise
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "expression",
+        metavar="EXPR",
+        help="e.g. 'a*b + exp(a)': numbers, inputs, + - * / **, parentheses, exp log tanh sigmoid relu abs sqrt "
+        "(put -- before an expression that starts with '-')",
+    )
+    parser.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="the inputs' values, e.g. a=2 b=-0.5")
+    parser.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAME",
+        help="show the paths from this input only (repeatable; default: every input)",
+    )
+    parser.add_argument("--graph", metavar="FILE", help="also draw the graph, paths highlighted (.svg .png .pdf .dot)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=CLI_LIMIT,
+        metavar="N",
+        help=f"list at most N paths per input; more are only counted (default {CLI_LIMIT})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        raise UsageError(f"--limit must be at least 0, got {args.limit}")
+    graph_format = _graph_format(args.graph) if args.graph else None
+    values = parse_assignments(args.assignments)
+    expr = parse(args.expression, values)
+    wrt = _chosen_inputs(args.wrt, expr)
+    output = expr.output
+    output.backward()  # the inputs are fresh leaves, so their grads are exactly this pass
+
+    print(f"{output.label or expr.text} = {output.data!r}")
+    if expr.inputs:
+        print("  with " + ", ".join(f"{name} = {leaf.data!r}" for name, leaf in expr.inputs.items()))
+        print()
+        print("gradients (reverse mode: backward(); forward mode: one tangent sweep per input):")
+        width = max(len(name) for name in expr.inputs)
+        grads = {name: repr(leaf.grad) for name, leaf in expr.inputs.items()}
+        grad_width = max(map(len, grads.values()))
+        for name, leaf in expr.inputs.items():
+            forward = forward_grad(output, leaf)
+            print(f"  ∂/∂{name.ljust(width)} = {grads[name].ljust(grad_width)}   forward mode: {forward!r}")
+    else:
+        print("  (no inputs, so no gradients)")
+
+    highlighted: list[Path] = []
+    for name in wrt:
+        print()
+        highlighted += _explain_input(output, name, expr.inputs[name], args.limit)
+    if args.graph:
+        print()
+        _draw(output, highlighted, args.graph, graph_format)
+        print(f"graph written to {args.graph}")
+    return 0
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, float]:
+    """``["a=2", "b=-0.5"]`` as ``{"a": 2.0, "b": -0.5}``, with one-line errors for anything else."""
+    values: dict[str, float] = {}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name or not text:
+            raise UsageError(f"expected NAME=VALUE (like a=2), got {item!r}")
+        if name in values:
+            raise UsageError(f"{name} is given twice ({name}={values[name]!r} and {item})")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"{item}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{item}: the value must be a finite number")
+        values[name] = value
+    return values
+
+
+def _chosen_inputs(wrt: list[str] | None, expr: Expression) -> list[str]:
+    if not wrt:
+        return list(expr.inputs)
+    chosen = []
+    for name in wrt:
+        if name not in expr.inputs:
+            known = ", ".join(expr.inputs) or "none"
+            raise UsageError(f"--wrt {name}: there is no input named {name!r} (inputs: {known})")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def _explain_input(output, name: str, leaf, limit: int) -> list[Path]:
+    """Print the path table for one input; return its paths (none if there are too many)."""
+    total = count_paths(output, leaf)
+    if total > limit:  # counted in linear time; never enumerate past the limit
+        print(
+            f"∂/∂{name}: {total} paths, more than --limit {limit}, so they are counted, not listed; "
+            f"backward() visits each of the {count_edges(output)} edges once"
+        )
+        return []
+    table = paths(output, leaf, limit=None)
+    print(table)
+    return list(table)
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _graph_format(path: str) -> str:
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if suffix not in GRAPH_FORMATS:
+        shown = f"'.{suffix}'" if suffix else "no suffix"
+        raise UsageError(f"--graph {path}: unsupported file type {shown} (use .svg, .png, .pdf or .dot)")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--graph {path}: the directory {directory} does not exist")
+    return suffix
+
+
+def _draw(output, highlighted: list[Path], path: str, graph_format: str) -> None:
+    """Draw with draw_dot and write `path` atomically (a temporary file, then os.replace)."""
+    try:
+        from micrograd.viz import draw_dot
+    except ImportError as error:
+        if error.name == "graphviz":
+            raise UsageError("--graph needs the graphviz Python package: pip install 'micrograd-paths[viz]'") from None
+        raise UsageError(f"--graph: drawing is unavailable in this installation ({error})") from None
+    from micrograd._atomic import atomic_writer
+
+    graph = draw_dot(output, highlight=highlighted or None)
+    data = graph.source.encode("utf-8") if graph_format == "dot" else _render(graph, graph_format, path)
+    with atomic_writer(path) as file:
+        file.write(data)
+
+
+def _render(graph, graph_format: str, path: str) -> bytes:
+    import graphviz
+
+    try:
+        return graph.pipe(format=graph_format)
+    except graphviz.ExecutableNotFound:
+        raise UsageError(
+            f"--graph {path}: Graphviz's dot program is not installed (sudo apt-get install graphviz); "
+            "a .dot file can be written without it"
+        ) from None
+    except graphviz.CalledProcessError as error:
+        stderr = (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"--graph {path}: dot failed: {stderr[0] if stderr else error}") from None
