@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import keyword
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -201,7 +202,9 @@ def _checked_text(text: str) -> str:
 
 def _syntax_tree(text: str) -> ast.Expression:
     try:
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours to print
+            warnings.simplefilter("ignore")
+            return ast.parse(text, mode="eval")
     except SyntaxError as error:
         problem = (error.msg or "invalid syntax").split(" - ")[0]
         column = error.offset if error.offset and error.offset > 0 else None
