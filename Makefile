@@ -32,7 +32,7 @@ test: setup graphviz lint
 	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake notebooks
 
 demo: setup graphviz
-	$(PY) -m micrograd demo
+	$(PY) -m micrograd train --dataset moons --out out
 
 bench: setup
 	$(PY) benchmarks/run.py
