@@ -467,7 +467,7 @@ class PathTable(Sequence[Path]):
         n = len(self)
         return (
             f"{n} path{'' if n == 1 else 's'} here; path counts can grow exponentially with depth, "
-            f"while backward() visits each of the {self.edges} edge{'' if self.edges == 1 else 's'} once"
+            f"while backward() visits {_each_edge(self.edges)} once"
         )
 
     def __str__(self) -> str:
@@ -476,7 +476,7 @@ class PathTable(Sequence[Path]):
         if not n:
             return (
                 f"{heading}: no path, so the derivative is 0 (backward() gives {self.backward_grad!r})\n"
-                f"  0 paths; backward() visits each of the {self.edges} edges once"
+                f"  0 paths; backward() visits {_each_edge(self.edges)} once"
             )
         totals = [("", "sum of products", "", repr(self.total))]
         totals.append(("", "backward()", "", f"{self.backward_grad!r}   ({self._agreement()})"))
@@ -525,6 +525,10 @@ class PathTable(Sequence[Path]):
             "</tfoot></table>",
         ]
         return "\n".join(out)
+
+
+def _each_edge(n: int) -> str:
+    return "its 1 edge" if n == 1 else f"each of the {n} edges"
 
 
 def _more(n: int) -> str:

@@ -121,8 +121,8 @@ def _explain_input(output, name: str, leaf, limit: int) -> list[Path]:
     total = count_paths(output, leaf)
     if total > limit:  # counted in linear time; never enumerate past the limit
         print(
-            f"∂/∂{name}: {total} paths, more than --limit {limit}, so they are counted, not listed; "
-            f"backward() visits each of the {count_edges(output)} edges once"
+            f"∂/∂{name}: {total} paths, more than --limit {limit}: counted, not listed; "
+            f"backward() visits each of the {count_edges(output)} edges once (raise --limit to list them)"
         )
         return []
     table = paths(output, leaf, limit=None)

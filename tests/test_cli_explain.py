@@ -1,0 +1,191 @@
+"""`micrograd explain`: happy paths, the graph file, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from micrograd.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd", "explain", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+def has_drawing() -> bool:
+    return importlib.util.find_spec("graphviz") is not None and importlib.util.find_spec("micrograd.viz") is not None
+
+
+needs_drawing = pytest.mark.skipif(not has_drawing(), reason="micrograd.viz or the graphviz package is missing")
+
+
+# --------------------------------------------------------------------------- happy paths
+
+
+def test_the_classic_example_prints_value_gradients_and_both_path_tables():
+    result = run_cli("a*b + a", "a=2", "b=3")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+    assert out.startswith("a*b + a = 8.0\n  with a = 2.0, b = 3.0\n")
+    assert "∂/∂a = 4.0   forward mode: 4.0" in out
+    assert "∂/∂b = 2.0   forward mode: 2.0" in out
+    assert "∂(a*b + a)/∂a: sum over 2 paths" in out
+    assert "a → a*b → a*b + a  3 × 1" in out
+    assert "∂(a*b + a)/∂b: sum over 1 path" in out
+    assert out.count("(equal)") == 2
+
+
+def test_wrt_limits_the_tables_to_the_inputs_asked_for(capsys):
+    assert main(["explain", "tanh(w*x + b)", "w=0.5", "x=2", "b=-1", "--wrt", "w"]) == 0
+    out = capsys.readouterr().out
+    assert "∂tanh(w*x + b)/∂w: sum over 1 path" in out
+    assert "w → w*x → w*x + b → tanh(w*x + b)  2 × 1 × 1" in out
+    assert "/∂x:" not in out and "/∂b:" not in out
+    assert "∂/∂x = 0.5" in out  # every gradient is still printed
+
+
+def test_parallel_edges_show_as_separate_paths(capsys):
+    assert main(["explain", "a*a", "a=3"]) == 0
+    out = capsys.readouterr().out
+    assert "a →₀ a*a" in out and "a →₁ a*a" in out and "∂/∂a = 6.0" in out
+
+
+def test_too_many_paths_are_counted_not_listed(capsys):
+    text = "*".join(["a"] * 12)
+    assert main(["explain", text, "a=1.01", "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "12 paths, more than --limit 5: counted, not listed" in out
+    assert "sum over" not in out
+
+
+def test_an_expression_without_inputs_just_prints_its_value(capsys):
+    assert main(["explain", "2*3 + 1"]) == 0
+    assert capsys.readouterr().out.startswith("2*3 + 1 = 7.0\n  (no inputs, so no gradients)")
+
+
+def test_an_expression_starting_with_minus_works_after_a_double_dash(capsys):
+    assert main(["explain", "--", "-a*2", "a=1.5"]) == 0
+    assert "∂/∂a = -2.0" in capsys.readouterr().out
+
+
+def test_an_unused_input_has_gradient_zero_and_no_path(capsys):
+    assert main(["explain", "a*2", "a=1", "b=5"]) == 0
+    out = capsys.readouterr().out
+    assert "∂/∂b = 0.0" in out and "no path" in out
+
+
+# --------------------------------------------------------------------------- the graph file
+
+
+def test_a_dot_file_is_written_without_needing_dot(tmp_path, capsys):
+    pytest.importorskip("graphviz")
+    if importlib.util.find_spec("micrograd.viz") is None:
+        pytest.skip("micrograd.viz is missing")
+    target = tmp_path / "g.dot"
+    assert main(["explain", "a*b + a", "a=2", "b=3", "--graph", str(target)]) == 0
+    assert target.read_text().lstrip().startswith(("digraph", "strict digraph"))
+    assert f"graph written to {target}" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["g.dot"]  # no temporary file left behind
+
+
+@needs_drawing
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_graph_writes_an_svg_with_the_paths_highlighted(tmp_path):
+    target = tmp_path / "graph.svg"
+    result = run_cli("a*b + a", "a=2", "b=3", "--wrt", "a", "--graph", str(target))
+    assert result.returncode == 0, result.stderr
+    svg = target.read_text()
+    assert "<svg" in svg and "</svg>" in svg
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+@needs_drawing
+def test_without_dot_an_svg_is_a_one_line_error_and_nothing_is_written(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}  # a PATH with no dot on it
+    target = tmp_path / "graph.svg"
+    result = run_cli("a*b", "a=2", "b=3", "--graph", str(target), env=env)
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr)
+    assert "dot" in result.stderr
+    assert not target.exists()
+
+
+# --------------------------------------------------------------------------- bad input
+
+BAD = [
+    (["a*b", "a2", "b=1"], "expected NAME=VALUE (like a=2), got 'a2'"),
+    (["a", "=2"], "expected NAME=VALUE"),
+    (["a", "a="], "expected NAME=VALUE"),
+    (["a", "a=x"], "'x' is not a number"),
+    (["a", "a=nan"], "finite"),
+    (["a", "a=inf"], "finite"),
+    (["a", "a=1e999"], "finite"),
+    (["a", "a=1", "a=2"], "a is given twice"),
+    (["a", "1a=2"], "not a valid name"),
+    (["exp(a)", "exp=2"], "taken by the function exp()"),
+    (["a + c", "a=1"], "unknown name 'c'"),
+    (["a", "a=1", "--wrt", "c"], "--wrt c: there is no input named 'c' (inputs: a)"),
+    (["__import__('os')"], "unknown function '__import__'"),
+    (["__import__('os').system('echo hi')"], "only the functions"),
+    (["a.__class__", "a=1"], "attribute access is not allowed"),
+    (["9**9**9"], "too large"),
+    (["(lambda: 1)()"], "only the functions"),
+    (["[1]"], "a list is not allowed"),
+    (["a if b else c", "a=1", "b=2", "c=3"], "conditional expression"),
+    (["a" * 5000, "a=1"], "the limit is 1000"),
+    (["(" * 300 + "a" + ")" * 300, "a=1"], "too many nested parentheses"),
+    (["exp(1000)"], "overflows a float"),
+    (["log(0)"], "log is defined only for positive numbers"),
+    (["a/b", "a=1", "b=0"], "division by zero"),
+    (["sqrt(a)", "a=-1"], "sqrt of a negative number"),
+    (["a*", "a=1"], "cannot parse"),
+    (["a", "a=1", "--graph", "out.jpg"], "unsupported file type '.jpg'"),
+    (["a", "a=1", "--graph", "noext"], "unsupported file type no suffix"),
+    (["a", "a=1", "--graph", "/nonexistent/dir/g.svg"], "does not exist"),
+    (["a", "a=1", "--limit", "-1"], "--limit must be at least 0"),
+]
+
+
+def assert_one_line_error(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("micrograd explain: error: ")
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a)[:30] for a, _ in BAD])
+def test_bad_input_is_one_line_on_stderr_and_exit_status_2(args, message, capsys):
+    assert main(["explain", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err)
+    assert message in captured.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["a.__class__", "a=1"], ["9**9**9"], ["a", "a=1", "a=2"], ["log(0)"], ["x" * 100000]],
+    ids=["attribute", "power tower", "duplicate", "log(0)", "100k characters"],
+)
+def test_bad_input_through_python_m_micrograd(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr)
