@@ -327,7 +327,7 @@ def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:
     short: set[Value] = set()  # values whose name is a complete expression
     for node in topological_order(output):
         if node.label:
-            names[node] = (node.label, atom if node.label.isidentifier() else 0)
+            names[node] = (node.label, atom if _is_word(node.label) else 0)
             short.add(node)
         elif not node._edges:
             names[node] = (_number_text(node.data), atom if node.data >= 0 else 3)
@@ -454,7 +454,7 @@ class PathTable(Sequence[Path]):
         rows = []
         for i, path in enumerate(shown, 1):
             route = _route(path, names)
-            local = " × ".join(_elide([_number_text(x) for x in path.local_grads], 4)) or "(none: the empty path)"
+            local = " × ".join(_elide([_number_text(x) for x in path.local_grads], 6)) or "(none: the empty path)"
             rows.append((str(i), route, local, _number_text(path.product)))
         return heading, rows, len(self._paths) - len(shown)
 
@@ -537,9 +537,14 @@ def _more(n: int) -> str:
 
 def _grouped(name: str) -> str:
     """`name` in parentheses unless it is one word or one call: ∂out/∂a, ∂tanh(x)/∂x, ∂(a*b)/∂a."""
-    if name.replace("#", "_").isidentifier() or _is_call(name):
+    if _is_word(name) or _is_call(name):
         return name
     return f"({name})"
+
+
+def _is_word(name: str) -> bool:
+    """A name that needs no parentheses around it: no spaces, operators or brackets (z²₁, w#2)."""
+    return bool(name) and not any(ch.isspace() or ch in "+-*/%^()[]{}<>=,:;|&!~" for ch in name)
 
 
 def _is_call(name: str) -> bool:
@@ -558,7 +563,7 @@ def _is_call(name: str) -> bool:
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _route(path: Path, names: dict[Value, str], keep: int = 4) -> str:
+def _route(path: Path, names: dict[Value, str], keep: int = 6) -> str:
     """``a → a*b → out``; an arrow into a value that takes the same parent twice carries the
     argument index (``a →₀ a*a``, ``a →₁ a*a``) so parallel edges are told apart."""
     parts = [names[path.nodes[0]]]

@@ -43,9 +43,12 @@ _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _symbol(letter: str, layer: int | str, neuron: int) -> str:
-    """``z²₁``: Nielsen's layer number as a superscript, the neuron's as a subscript."""
-    return f"{letter}{str(layer).translate(_SUPERSCRIPTS)}{str(neuron).translate(_SUBSCRIPTS)}"
+def _symbol(letter: str, layer: int | str, *indices: int) -> str:
+    """``z²₁``, ``w³₂₁``: Nielsen's layer number as a superscript, the indices as subscripts
+    (separated by commas once one of them has two digits: ``w²₁₂,₃``)."""
+    sep = "," if any(i >= 10 for i in indices) else ""
+    subscript = sep.join(str(i) for i in indices).translate(_SUBSCRIPTS)
+    return f"{letter}{str(layer).translate(_SUPERSCRIPTS)}{subscript}"
 
 
 # --------------------------------------------------------------------------- the forward pass
@@ -109,8 +112,9 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
     `model` is an `MLP` or a list of `Layer`s (to give the output layer a sigmoid, as
     Nielsen does, build ``MLP(..., output_activation="sigmoid")`` or the layers yourself).
     Numbers in `x` become input leaves labelled x₁, x₂…; each z and a node is labelled
-    like ``z²₁`` and ``a²₁`` so tables and drawings use Nielsen's names. The graph is
-    recorded even inside ``no_grad()``.
+    like ``z²₁`` and ``a²₁``, and parameters that have no label yet get Nielsen's names
+    (``w²₁₂``: from neuron 2 of layer 1 to neuron 1 of layer 2; ``b²₁``), so tables and
+    drawings read like the book. The graph is recorded even inside ``no_grad()``.
 
     >>> from micrograd.nn import MLP
     >>> t = trace(MLP(2, [3, 1], activation="sigmoid", seed=0), [1.0, 2.0])
@@ -127,6 +131,7 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
         for i, layer in enumerate(layers):
             outputs = layer.forward(current)
             layer_zs = []
+            _name_parameters(layer, i + 2)
             for j, a in enumerate(outputs):
                 z = _weighted_input(a, f"neuron {j + 1} of layer {i + 2}")
                 if not z.label:
@@ -138,6 +143,15 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
             activations.append(tuple(outputs))
             current = outputs
     return Trace(layers, inputs, tuple(zs), tuple(activations))
+
+
+def _name_parameters(layer: Layer, number: int) -> None:
+    for j, neuron in enumerate(layer.neurons, 1):
+        for k, w in enumerate(neuron.w, 1):
+            if not w.label:
+                w.label = _symbol("w", number, j, k)
+        if not neuron.b.label:
+            neuron.b.label = _symbol("b", number, j)
 
 
 def quadratic_cost(outputs: Value | Sequence[Value], targets: float | Sequence[float]) -> Value:

@@ -142,6 +142,26 @@ def test_trace_gives_every_z_and_a_with_nielsen_labels():
         assert [v.data for v in model([1.0, -1.0])] == [a.data for a in t.output]
 
 
+def test_trace_names_unlabelled_parameters_as_nielsen_does():
+    model = sigmoid_net(2, [12, 1], seed=0)
+    model.layers[1].neurons[0].b.label = "mine"
+    trace(model, [1.0, -1.0])
+    first = model.layers[0].neurons[0]
+    assert [w.label for w in first.w] == ["w²₁₁", "w²₁₂"]  # to neuron 1 of layer 2 from inputs 1, 2
+    assert first.b.label == "b²₁"
+    assert model.layers[0].neurons[11].w[1].label == "w²₁₂,₂"  # two-digit indices get a comma
+    assert model.layers[1].neurons[0].b.label == "mine"  # a label you chose is kept
+
+
+def test_a_weights_paths_to_the_cost_run_through_every_neuron_of_the_next_layers():
+    model = sigmoid_net(2, [3, 3, 2], seed=1)
+    t = trace(model, [0.5, -1.0])
+    cost = quadratic_cost(t.output, [1.0, 0.0])
+    table = paths(cost, model.layers[0].neurons[0].w[1])
+    assert len(table) == 3 * 2  # through each of the 3 neurons of layer 3, then each of the 2 outputs
+    assert "w²₁₂ → z²₁ → a²₁ → z³₁ → a³₁ → z⁴₁ → a⁴₁" in str(table)
+
+
 def test_trace_of_a_linear_output_layer_has_a_equal_to_z():
     t = trace(MLP(2, [2, 1], activation="tanh", seed=0), [0.5, 0.5])
     assert t.output[0] is t.zs[-1][0]
