@@ -467,7 +467,7 @@ class PathTable(Sequence[Path]):
         n = len(self)
         return (
             f"{n} path{'' if n == 1 else 's'} here; path counts can grow exponentially with depth, "
-            f"while backward() visits {_each_edge(self.edges)} once"
+            f"while {_backward_work(self.edges)}"
         )
 
     def __str__(self) -> str:
@@ -476,7 +476,7 @@ class PathTable(Sequence[Path]):
         if not n:
             return (
                 f"{heading}: no path, so the derivative is 0 (backward() gives {self.backward_grad!r})\n"
-                f"  0 paths; backward() visits {_each_edge(self.edges)} once"
+                f"  0 paths; {_backward_work(self.edges)}"
             )
         totals = [("", "sum of products", "", repr(self.total))]
         totals.append(("", "backward()", "", f"{self.backward_grad!r}   ({self._agreement()})"))
@@ -527,8 +527,10 @@ class PathTable(Sequence[Path]):
         return "\n".join(out)
 
 
-def _each_edge(n: int) -> str:
-    return "its 1 edge" if n == 1 else f"each of the {n} edges"
+def _backward_work(edges: int) -> str:
+    if edges == 0:
+        return "backward() has no edge to visit"
+    return "backward() visits its 1 edge once" if edges == 1 else f"backward() visits each of the {edges} edges once"
 
 
 def _more(n: int) -> str:

@@ -58,19 +58,8 @@ def run(args: argparse.Namespace) -> int:
     output = expr.output
     output.backward()  # the inputs are fresh leaves, so their grads are exactly this pass
 
-    print(f"{output.label or expr.text} = {output.data!r}")
-    if expr.inputs:
-        print("  with " + ", ".join(f"{name} = {leaf.data!r}" for name, leaf in expr.inputs.items()))
-        print()
-        print("gradients (reverse mode: backward(); forward mode: one tangent sweep per input):")
-        width = max(len(name) for name in expr.inputs)
-        grads = {name: repr(leaf.grad) for name, leaf in expr.inputs.items()}
-        grad_width = max(map(len, grads.values()))
-        for name, leaf in expr.inputs.items():
-            forward = forward_grad(output, leaf)
-            print(f"  ∂/∂{name.ljust(width)} = {grads[name].ljust(grad_width)}   forward mode: {forward!r}")
-    else:
-        print("  (no inputs, so no gradients)")
+    print(f"{expr.text} = {output.data!r}")
+    _print_gradients(expr)
 
     highlighted: list[Path] = []
     for name in wrt:
@@ -81,6 +70,22 @@ def run(args: argparse.Namespace) -> int:
         _draw(output, highlighted, args.graph, graph_format)
         print(f"graph written to {args.graph}")
     return 0
+
+
+def _print_gradients(expr: Expression) -> None:
+    """Each input's value and its gradient by reverse mode (already run) and by forward mode."""
+    if not expr.inputs:
+        print("  (no inputs, so no gradients)")
+        return
+    print("  with " + ", ".join(f"{name} = {leaf.data!r}" for name, leaf in expr.inputs.items()))
+    print()
+    print("gradients (reverse mode: backward(); forward mode: one tangent sweep per input):")
+    width = max(len(name) for name in expr.inputs)
+    grads = {name: repr(leaf.grad) for name, leaf in expr.inputs.items()}
+    grad_width = max(map(len, grads.values()))
+    for name, leaf in expr.inputs.items():
+        forward = forward_grad(expr.output, leaf)
+        print(f"  ∂/∂{name.ljust(width)} = {grads[name].ljust(grad_width)}   forward mode: {forward!r}")
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, float]:
