@@ -91,6 +91,12 @@ def test_an_unused_input_has_gradient_zero_and_no_path(capsys):
     assert "∂/∂b = 0.0" in out and "no path" in out
 
 
+def test_an_ascii_terminal_gets_question_marks_not_an_error():
+    result = run_cli("a*a", "a=2", env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "?/?a = 4.0" in result.stdout
+
+
 # --------------------------------------------------------------------------- the graph file
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 
 from micrograd.cli import UsageError
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
@@ -49,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _tolerate_narrow_terminals()
     if args.limit < 0:
         raise UsageError(f"--limit must be at least 0, got {args.limit}")
     graph_format = _graph_format(args.graph) if args.graph else None
@@ -70,6 +72,16 @@ def run(args: argparse.Namespace) -> int:
         _draw(output, highlighted, args.graph, graph_format)
         print(f"graph written to {args.graph}")
     return 0
+
+
+def _tolerate_narrow_terminals() -> None:
+    """On a terminal that cannot show ∂ → × (an ASCII locale), print '?' instead of failing."""
+    try:
+        "∂→×₀".encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def _print_gradients(expr: Expression) -> None:
