@@ -82,7 +82,7 @@ class Path:
         return len(self.local_grads)
 
     def __repr__(self) -> str:
-        route = _route(self, _names_for(self.nodes[-1], self.nodes), keep=len(self.nodes))
+        route = _route(self, _names_for(self.nodes[-1], self.nodes))
         return f"Path({route}, local_grads={self.local_grads!r}, product={self.product!r})"
 
 
