@@ -69,7 +69,10 @@ def plot_history(history, axes=None, title: str | None = None):
         fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 3.6), layout="constrained", squeeze=False)
         axes = list(axes[0])
     else:
-        axes = list(axes) if isinstance(axes, (list, tuple)) else [axes]
+        import numpy as np
+
+        # One Axes, or any collection of them (a list, or the array plt.subplots returns).
+        axes = [axes] if hasattr(axes, "plot") else list(np.ravel(axes))
         if len(axes) < panels:
             raise ValueError(f"plot_history: needs {panels} axes for loss and accuracy, got {len(axes)}")
         fig = axes[0].figure

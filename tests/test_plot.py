@@ -1,0 +1,127 @@
+"""micrograd.plot: the pictures are written (atomically), and drawing builds no graph."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from micrograd.data import make_moons, make_spiral  # noqa: E402
+from micrograd.engine import is_grad_enabled  # noqa: E402
+from micrograd.nn import MLP  # noqa: E402
+from micrograd.plot import plot_decision_boundary, plot_history, save_figure  # noqa: E402
+from micrograd.train import History  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_loss_and_accuracy_curves_are_saved_as_png(tmp_path):
+    history = History(loss=[1.0, 0.5, 0.02], accuracy=[0.5, 0.8, 1.0], lr=[1.0] * 3)
+    fig = plot_history(history, title="run")
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_yscale() == "log"  # a 50x drop is shown on a log scale
+    save_figure(fig, tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").read_bytes().startswith(PNG)
+
+
+def test_history_without_accuracy_draws_only_the_loss():
+    fig = plot_history(History(loss=[1.0, 0.9], accuracy=[], lr=[0.1, 0.1]))
+    assert len(fig.axes) == 1
+
+
+def test_plot_history_draws_into_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    assert plot_history(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0]), axes=axes) is fig
+    with pytest.raises(ValueError, match="needs 2 axes"):
+        plot_history(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0]), axes=axes[0])
+
+
+def test_an_empty_history_is_a_clear_error():
+    with pytest.raises(ValueError, match="empty"):
+        plot_history(History())
+
+
+def spy_on(model, calls):
+    """The model, noting whether gradients were being recorded at each call."""
+
+    def spied(x):
+        out = model(x)
+        calls.append((is_grad_enabled(), out))
+        return out
+
+    return spied
+
+
+def test_binary_decision_boundary_is_drawn_without_building_graphs(tmp_path):
+    X, y = make_moons(30, seed=0)
+    calls = []
+    fig = plot_decision_boundary(spy_on(MLP(2, [8, 1], seed=0), calls), X, y, resolution=12, margins=True)
+    assert len(calls) == 12 * 12
+    assert not any(recording for recording, _ in calls)
+    assert all(out.parents == () for _, out in calls)
+    save_figure(fig, tmp_path / "boundary.png")
+    assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+
+
+def test_multiclass_decision_boundary_is_drawn_without_building_graphs(tmp_path):
+    X, y = make_spiral(30, seed=0)
+    calls = []
+    fig = plot_decision_boundary(spy_on(MLP(2, [8, 3], seed=0), calls), X, y, resolution=10, title="spiral")
+    assert not any(recording for recording, _ in calls)
+    assert all(o.parents == () for _, out in calls for o in out)
+    save_figure(fig, tmp_path / "boundary.png")
+    assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+
+
+def test_decision_boundary_draws_into_a_given_axes():
+    fig, ax = plt.subplots()
+    X, y = make_moons(10, seed=0)
+    assert plot_decision_boundary(MLP(2, [4, 1], seed=0), X, y, ax=ax, resolution=5) is fig
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ({"y": [0]}, "10 points but 1 labels"),
+        ({"resolution": 1}, "resolution"),
+        ({"X": [], "y": []}, "no points"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(args, match):
+    X, y = make_moons(10, seed=0)
+    kwargs = {"X": X, "y": y, **args}
+    with pytest.raises(ValueError, match=match):
+        plot_decision_boundary(MLP(2, [4, 1], seed=0), **kwargs)
+
+
+def test_a_failed_save_leaves_the_old_picture_and_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "loss.png"
+    path.write_bytes(b"old picture")
+    fig = plot_history(History(loss=[1.0, 0.5]))
+
+    def broken(file, **kwargs):
+        file.write(b"half a png")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(fig, "savefig", broken)
+    with pytest.raises(OSError, match="simulated"):
+        save_figure(fig, path)
+    assert path.read_bytes() == b"old picture"
+    assert os.listdir(tmp_path) == ["loss.png"]
+
+
+def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"micrograd-paths\[plot\]"):
+        plot_history(History(loss=[1.0]))
