@@ -279,14 +279,17 @@ def fit(
                 chosen = rng.sample(range(n), batch_size)
                 batch_x, batch_y = [inputs[i] for i in chosen], [labels[i] for i in chosen]
 
-            outputs = [model(x) for x in batch_x]
-            total = loss_fn(outputs, batch_y)
-            if l2:
-                total = total + l2 * sum(p * p for p in params)
-            optimizer.zero_grad()
-            total.backward()
-            used_lr = optimizer.lr
-            optimizer.step()
+            try:
+                outputs = [model(x) for x in batch_x]
+                total = loss_fn(outputs, batch_y)
+                if l2:
+                    total = total + l2 * sum(p * p for p in params)
+                optimizer.zero_grad()
+                total.backward()
+                used_lr = optimizer.lr
+                optimizer.step()
+            except ArithmeticError as error:  # overflow: the weights have run off to huge values
+                raise _diverged(error, k, steps, optimizer.lr) from error
 
             acc = None if correct is None else sum(map(correct, outputs, batch_y)) / len(batch_y)
             history.loss.append(total.data)
@@ -301,6 +304,17 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _diverged(error: ArithmeticError, k: int, steps: int, lr: float) -> ArithmeticError:
+    """The same kind of error, saying where training stopped and what usually helps."""
+    detail = str(error)
+    if len(detail) > 100:  # the engine lists every operand; the start says which op
+        detail = detail[:100] + "..."
+    return type(error)(
+        f"training diverged at step {k + 1} of {steps} with learning rate {lr:g} ({detail}); "
+        "a smaller learning rate usually helps"
+    )
 
 
 def _loss_setup(loss, y: Sequence):

@@ -228,3 +228,13 @@ def test_bad_arguments_are_clear_errors(kwargs, error, match):
     X, y = args.pop("X"), args.pop("y")
     with pytest.raises(error, match=match):
         fit(MLP(2, [2, 1], seed=0), X, y, **args)
+
+
+def test_divergence_says_where_training_stopped_and_what_helps():
+    X, y = make_blobs(30, centers=3, seed=0)
+    model = MLP(2, [8, 3], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(OverflowError, match=r"training diverged at step \d+ of 30 .*smaller learning rate") as info:
+        fit(model, X, y, lr=1e6, steps=30, progress=False)
+    assert len(str(info.value)) < 300
+    assert [p.data for p in model.parameters()] != before

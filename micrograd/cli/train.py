@@ -79,7 +79,18 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
     def error(message: str):
         parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
 
+    parse_known_args = parser.parse_known_args
+
+    def parse_known_args_strictly(args=None, namespace=None):
+        # Left alone, unknown options would reach the top-level parser, which reports
+        # them after its usage text; they are this command's mistake, so say it here.
+        namespace, extras = parse_known_args(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
     parser.error = error
+    parser.parse_known_args = parse_known_args_strictly
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_hidden,
         default=[16, 16],
         metavar="SIZES",
-        help="hidden layer sizes, comma separated (default: 16,16)",
+        help="hidden layer sizes, comma separated, or none for a linear model (default: 16,16)",
     )
     parser.add_argument(
         "--activation", choices=list(ACTIVATIONS), default="relu", help="hidden activation (default: relu)"

@@ -1,0 +1,127 @@
+"""`micrograd train`: a short run writes the model and both pictures; bad arguments get one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from micrograd.cli import main
+from micrograd.data import make_moons, make_spiral
+from micrograd.nn import load
+from micrograd.train import accuracy
+
+PNG = b"\x89PNG\r\n\x1a\n"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd", "train", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_short_run_writes_model_and_pictures(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("--steps", "3", "--hidden", "4", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(os.listdir(out)) == ["decision_boundary.png", "loss.png", "model.json"]
+    assert (out / "loss.png").read_bytes().startswith(PNG)
+    assert (out / "decision_boundary.png").read_bytes().startswith(PNG)
+    assert "training accuracy" in result.stdout
+    assert str(out / "decision_boundary.png") in result.stdout and str(out / "loss.png") in result.stdout
+    assert "step 3/3" in result.stderr  # progress as lines when stderr is not a terminal
+    model = load(out / "model.json")
+    assert [len(layer.neurons) for layer in model.layers] == [4, 1]
+
+
+def test_the_default_run_is_micrograds_demo_and_reaches_full_accuracy(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "MLP(2, [16, 16, 1]) relu, 337 parameters | hinge loss + 0.0001 L2 | SGD lr 1 -> 0.1, 100 steps" in out
+    assert "training accuracy 100.0% (100/100)" in out
+    X, y = make_moons(100, seed=1337)
+    assert accuracy(load(tmp_path / "model.json"), X, y) == 1.0
+
+
+def test_multiclass_datasets_train_with_cross_entropy(tmp_path, capsys):
+    assert main(["train", "--dataset", "spiral", "--steps", "5", "--hidden", "8", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "cross-entropy loss" in out and "Adam" in out
+    model = load(tmp_path / "model.json")
+    X, _ = make_spiral(100, seed=1337)
+    assert len(model(X[0])) == 3
+
+
+def test_options_reach_the_model_and_the_optimiser(tmp_path, capsys):
+    args = ["train", "--dataset", "circles", "--samples", "30", "--steps", "2", "--hidden", "3,2"]
+    args += ["--activation", "tanh", "--optimizer", "adam", "--lr", "0.01", "--batch-size", "8", "--seed", "4"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "circles: 30 points" in out and "MLP(2, [3, 2, 1]) tanh" in out and "Adam lr 0.01 -> 0.001" in out
+    model = load(tmp_path / "model.json")
+    assert [layer.neurons[0].activation for layer in model.layers] == ["tanh", "tanh", "linear"]
+
+
+def test_the_output_folder_is_created_and_files_are_replaced(tmp_path, capsys):
+    out = tmp_path / "a" / "b"
+    for _ in range(2):
+        assert main(["train", "--steps", "1", "--hidden", "2", "--out", str(out)]) == 0
+    assert sorted(os.listdir(out)) == ["decision_boundary.png", "loss.png", "model.json"]  # no temporary files
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "0"], "argument --steps: expected a number of at least 1, got 0"),
+        (["--steps", "ten"], "argument --steps: expected a whole number, got 'ten'"),
+        (["--steps"], "argument --steps: expected one argument"),
+        (["--hidden", "16,x"], "argument --hidden: expected layer sizes separated by commas"),
+        (["--hidden", "16,0"], "argument --hidden: every hidden layer needs at least 1 neuron"),
+        (["--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (["--dataset", "mnist"], "argument --dataset: invalid choice: 'mnist'"),
+        (["--lr", "-1"], "argument --lr: expected a positive number"),
+        (["--lr", "nan"], "argument --lr: expected a positive number"),
+        (["--l2", "-0.1"], "argument --l2: expected a non-negative number"),
+        (["--seed", "1.5"], "argument --seed: invalid int value"),
+        (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--samples", "1"], "--samples must be at least 2 for moons, got 1"),
+        (["--dataset", "spiral", "--samples", "2"], "--samples must be at least 3 for spiral"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line_and_no_traceback(tmp_path, args, message):
+    short = [] if "--steps" in args else ["--steps", "1"]  # in case the arguments were accepted
+    result = run_cli(*short, *args, "--out", str(tmp_path / "never"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("micrograd train: error: ") and message in lines[0]
+    assert not (tmp_path / "never").exists()
+
+
+def test_an_out_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    assert main(["train", "--steps", "1", "--out", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a folder" in err[0]
+
+
+def test_divergence_is_one_line_that_suggests_a_smaller_learning_rate(tmp_path, capsys):
+    args = ["train", "--dataset", "blobs", "--optimizer", "sgd", "--lr", "1e6", "--steps", "30"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("step")]
+    assert len(err) == 1 and "training diverged at step" in err[0] and "smaller learning rate" in err[0]
