@@ -106,9 +106,19 @@ def test_a_dot_file_is_written_without_needing_dot(tmp_path, capsys):
         pytest.skip("micrograd.viz is missing")
     target = tmp_path / "g.dot"
     assert main(["explain", "a*b + a", "a=2", "b=3", "--graph", str(target)]) == 0
-    assert target.read_text().lstrip().startswith(("digraph", "strict digraph"))
+    source = target.read_text()
+    assert source.lstrip().startswith(("digraph", "strict digraph"))
+    assert "penwidth" in source  # the paths are drawn heavier
     assert f"graph written to {target}" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["g.dot"]  # no temporary file left behind
+
+
+@needs_drawing
+def test_inputs_with_too_many_paths_are_still_highlighted(tmp_path, capsys):
+    target = tmp_path / "g.dot"
+    assert main(["explain", "a*a*a*a", "a=1.1", "--limit", "2", "--graph", str(target)]) == 0
+    assert "counted, not listed" in capsys.readouterr().out
+    assert "penwidth" in target.read_text()
 
 
 @needs_drawing

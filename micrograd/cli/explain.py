@@ -17,7 +17,9 @@ import math
 import os
 import sys
 
+from micrograd._atomic import atomic_writer
 from micrograd.cli import UsageError
+from micrograd.engine import Value
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
 from micrograd.expression import Expression, parse
 
@@ -63,13 +65,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"{expr.text} = {output.data!r}")
     _print_gradients(expr)
 
-    highlighted: list[Path] = []
+    highlighted: list[Path | Value] = []
     for name in wrt:
         print()
         highlighted += _explain_input(output, name, expr.inputs[name], args.limit)
     if args.graph:
         print()
-        _draw(output, highlighted, args.graph, graph_format)
+        _draw(expr, highlighted, args.graph, graph_format)
         print(f"graph written to {args.graph}")
     return 0
 
@@ -133,15 +135,17 @@ def _chosen_inputs(wrt: list[str] | None, expr: Expression) -> list[str]:
     return chosen
 
 
-def _explain_input(output, name: str, leaf, limit: int) -> list[Path]:
-    """Print the path table for one input; return its paths (none if there are too many)."""
+def _explain_input(output: Value, name: str, leaf: Value, limit: int) -> list[Path | Value]:
+    """Print the path table for one input; return what to highlight in the drawing: its
+    paths, or the input itself (every path from it, found in linear time) if there are
+    too many to list."""
     total = count_paths(output, leaf)
     if total > limit:  # counted in linear time; never enumerate past the limit
         print(
             f"∂/∂{name}: {total} paths, more than --limit {limit}: counted, not listed; "
             f"backward() visits each of the {count_edges(output)} edges once (raise --limit to list them)"
         )
-        return []
+        return [leaf]
     table = paths(output, leaf, limit=None)
     print(table)
     return list(table)
@@ -161,17 +165,14 @@ def _graph_format(path: str) -> str:
     return suffix
 
 
-def _draw(output, highlighted: list[Path], path: str, graph_format: str) -> None:
+def _draw(expr: Expression, highlighted: list[Path | Value], path: str, graph_format: str) -> None:
     """Draw with draw_dot and write `path` atomically (a temporary file, then os.replace)."""
     try:
         from micrograd.viz import draw_dot
-    except ImportError as error:
-        if error.name == "graphviz":
-            raise UsageError("--graph needs the graphviz Python package: pip install 'micrograd-paths[viz]'") from None
-        raise UsageError(f"--graph: drawing is unavailable in this installation ({error})") from None
-    from micrograd._atomic import atomic_writer
 
-    graph = draw_dot(output, highlight=highlighted or None)
+        graph = draw_dot(expr.output, highlight=highlighted or None, inputs=expr.inputs.values())
+    except ImportError as error:  # no graphviz package: viz says how to install it
+        raise UsageError(f"--graph: {error}") from None
     data = graph.source.encode("utf-8") if graph_format == "dot" else _render(graph, graph_format, path)
     with atomic_writer(path) as file:
         file.write(data)
