@@ -125,3 +125,20 @@ def test_divergence_is_one_line_that_suggests_a_smaller_learning_rate(tmp_path, 
     assert main([*args, "--out", str(tmp_path)]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("step")]
     assert len(err) == 1 and "training diverged at step" in err[0] and "smaller learning rate" in err[0]
+
+
+def test_without_matplotlib_the_command_says_how_to_install_it_before_training(tmp_path):
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"  # as if it were not installed
+        "from micrograd.cli import main\n"
+        "raise SystemExit(main(['train', '--out', sys.argv[1]]))"
+    )
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "micrograd train: error: the pictures need matplotlib: pip install 'micrograd-paths[plot]'"
+    ]
+    assert result.stdout == "" and not (tmp_path / "x").exists()
