@@ -11,6 +11,7 @@ to 0.005), which copes with their larger or tangled inputs without tuning.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -64,7 +65,7 @@ def _rate(name: str):
             x = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not x == x or x in (float("inf"), float("-inf")) or x < 0 or (name == "lr" and x == 0):
+        if not math.isfinite(x) or x < 0 or (name == "lr" and x == 0):
             raise argparse.ArgumentTypeError(
                 f"expected a {'positive' if name == 'lr' else 'non-negative'} number, got {text!r}"
             )
