@@ -458,13 +458,15 @@ def draw_dot(
 
 
 def _layers_of(model: object) -> list:
-    """The layers of an MLP (or a single Layer), each with `.neurons`."""
+    """The layers of an MLP, a single Layer or a list of Layers, each with `.neurons`."""
     if isinstance(getattr(model, "layers", None), Sequence):
         layers = list(model.layers)
     elif isinstance(getattr(model, "neurons", None), Sequence):
         layers = [model]
+    elif isinstance(model, Sequence) and model and not isinstance(model, (str, bytes)):
+        layers = list(model)
     else:
-        raise TypeError(f"draw_network needs an MLP or a Layer from micrograd.nn, got {type(model).__name__}")
+        raise TypeError(f"draw_network needs an MLP, a Layer or a list of Layers, got {type(model).__name__}")
     for layer in layers:
         neurons = getattr(layer, "neurons", None)
         if not neurons or not all(hasattr(n, "w") and hasattr(n, "b") for n in neurons):
@@ -715,10 +717,12 @@ class _NetworkLayout:
         return _pos(x, self.y[c0][i] + (x - self.x[c0]) * slope)
 
 
-def _column_title(layers: list, c: int) -> str:
+def _column_title(layers: list, c: int, activation: bool = True) -> str:
     if c == 0:
         return "inputs"
     title = "output layer" if c == len(layers) else f"hidden layer {c}"
+    if not activation:
+        return title
     activations = {neuron.activation for neuron in layers[c - 1].neurons}
     return f"{title} ({activations.pop()})" if len(activations) == 1 else title
 
@@ -775,6 +779,7 @@ def _neuron_node(layers: list, trace: _Trace | None, c: int, k: int, show_grads:
         parts += [shown("z", z, grads), shown("a", a, grads)]
     source = "x" if c == 1 else "neuron "
     weights = [shown("w", w, show_grads) + f" from {source}{i + 1}" for i, w in enumerate(neuron.w)]
-    line = f"layer {c} neuron {k + 1} ({neuron.activation}): {', '.join(parts)}\n    " + "; ".join(weights)
+    name = f"{_column_title(layers, c, activation=False)}, neuron {k + 1} ({neuron.activation})"
+    line = f"{name}: {', '.join(parts)}\n    " + "; ".join(weights)
     colours = KIND_COLOURS["output" if c == len(layers) else "interior"]
     return _network_table(f"neuron {k + 1}", rows, colours, show_grads), line

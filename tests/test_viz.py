@@ -1,0 +1,635 @@
+"""Drawings (micrograd.viz): DOT text, highlighting, rendering, the text fallback, limits."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+graphviz = pytest.importorskip("graphviz")
+
+import micrograd  # noqa: E402
+from micrograd import Value, no_grad, topological_order  # noqa: E402
+from micrograd.nn import MLP, Layer  # noqa: E402
+from micrograd.viz import DEFAULT_MAX_NODES, KIND_COLOURS, draw_dot, draw_network, fmt  # noqa: E402
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
+
+RED = "#d62728"  # the highlight colour
+DIMMED = "#b8b8b8"
+
+
+def names(root: Value) -> dict[Value, str]:
+    """Each value's DOT node name, as draw_dot numbers them (topological order)."""
+    return {node: f"v{i}" for i, node in enumerate(topological_order(root))}
+
+
+def edge_lines(source: str, tail: str, head: str) -> list[str]:
+    """The DOT lines of every edge tail -> head, in order."""
+    edge = f"{tail} -> {head}"
+    return [line.strip() for line in source.splitlines() if line.strip() == edge or line.strip().startswith(edge + " ")]
+
+
+def node_line(source: str, name: str) -> str:
+    (line,) = [line.strip() for line in source.splitlines() if line.strip().startswith(f"{name} [")]
+    return line
+
+
+def karpathy_example():
+    """The expression from micrograd's README, with labels."""
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.label = "g"
+    g.backward()
+    return a, b, g
+
+
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    """A PATH on which Graphviz's `dot` cannot be found."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    return empty
+
+
+# --------------------------------------------------------------------------- what a drawing shows
+
+
+def test_values_show_label_data_and_grad_with_four_decimals():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b + a
+    c.backward()
+    source = draw_dot(c).source
+    n = names(c)
+    assert "<B>a</B>" in node_line(source, n[a])
+    assert "data 2.0000" in node_line(source, n[a]) and "grad -2.0000" in node_line(source, n[a])
+    assert "data -3.0000" in node_line(source, n[b]) and "grad 2.0000" in node_line(source, n[b])
+    assert "data -4.0000" in node_line(source, n[c]) and "grad 1.0000" in node_line(source, n[c])
+
+
+def test_numbers_are_printed_with_four_decimals_and_no_negative_zero():
+    assert [fmt(6.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0), fmt(-1e-7), fmt(2e12)] == [
+        "6.0000",
+        "-0.5000",
+        "0.3333",
+        "0.0000",
+        "0.0000",
+        "2.0000e+12",
+    ]
+
+
+def test_each_operation_is_an_oval_before_its_value():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    source = draw_dot(c).source
+    n = names(c)
+    i = n[c][1:]
+    assert "label=<*>" in node_line(source, f"op{i}")
+    assert edge_lines(source, f"op{i}", n[c]) == [f"op{i} -> {n[c]}"]
+
+
+def test_edges_from_parents_carry_the_local_derivative():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = (a * b).tanh()
+    source = draw_dot(c).source
+    n = names(c)
+    product = c.parents[0]
+    op = f"op{n[product][1:]}"
+    assert edge_lines(source, n[a], op) == [f"{n[a]} -> {op} [label=-3.0000]"]  # d(ab)/da = b
+    assert edge_lines(source, n[b], op) == [f"{n[b]} -> {op} [label=2.0000]"]
+    tanh_op = f"op{n[c][1:]}"
+    assert edge_lines(source, n[product], tanh_op) == [f"{n[product]} -> {tanh_op} [label={fmt(1 - c.data**2)}]"]
+
+
+def test_local_derivatives_can_be_left_off():
+    a = Value(2.0, label="a")
+    source = draw_dot(a * 3 + a, show_local_grads=False).source
+    assert not [line for line in source.splitlines() if "->" in line and "label=" in line]
+
+
+def test_a_times_a_draws_two_parallel_edges():
+    a = Value(3.0, label="a")
+    y = a * a
+    y.backward()
+    source = draw_dot(y).source
+    n = names(y)
+    assert edge_lines(source, n[a], f"op{n[y][1:]}") == [f"{n[a]} -> op{n[y][1:]} [label=3.0000]"] * 2
+    assert "grad 6.0000" in node_line(source, n[a])  # 3 + 3: one term per edge
+
+
+def test_the_fused_neuron_op_draws_one_edge_per_argument():
+    model = MLP(3, [1], seed=0)
+    y = model([1.0, 2.0, 3.0])  # linear output neuron: y is the Σwx+b node itself
+    source = draw_dot(y).source
+    op = f"op{names(y)[y][1:]}"
+    assert "label=<Σwx+b>" in node_line(source, op)
+    assert sum(1 for line in source.splitlines() if line.strip().endswith("]") and f"-> {op} " in line) == 7
+
+
+def test_kinds_of_value_are_told_apart_by_colour():
+    model = MLP(1, [1], seed=0)
+    x = Value(0.5, label="x")
+    y = model([x]) * 2.0 + 1  # parameters (unlabelled), an input (labelled), constants, the output
+    y.backward()
+    source = draw_dot(y, params=model.parameters()).source
+    n = names(y)
+    w, b = model.parameters()
+    constant = next(v for v in n if not v.parents and not v.label and v not in (w, b))
+    shown = {"param": w, "bias": b, "input": x, "output": y, "interior": y.parents[0], "constant": constant}
+    colours = {kind: re.search(r'BGCOLOR="(#\w+)"', node_line(source, n[v])).group(1) for kind, v in shown.items()}
+    assert colours["param"] == colours["bias"]
+    assert len({colours[k] for k in ("param", "input", "output", "interior", "constant")}) == 5
+
+
+def test_inputs_hint_marks_unlabelled_leaves_as_inputs():
+    x = Value(1.5)  # unlabelled: a constant unless said otherwise
+    y = x * 2
+    plain, hinted = draw_dot(y).source, draw_dot(y, inputs=[x]).source
+    n = names(y)
+    fill = {kind: colours[0] for kind, colours in KIND_COLOURS.items()}
+    assert f'BGCOLOR="{fill["constant"]}"' in node_line(plain, n[x])
+    assert f'BGCOLOR="{fill["input"]}"' in node_line(hinted, n[x])
+
+
+def test_the_legend_names_the_kinds_present_and_can_be_turned_off():
+    a = Value(2.0, label="a")
+    y = a * 3
+    assert "input" in draw_dot(y).source and "local derivatives" in draw_dot(y).source
+    assert "local derivatives" not in draw_dot(y, legend=False).source
+
+
+# --------------------------------------------------------------------------- highlighting
+
+
+def test_highlighting_a_value_marks_every_path_from_it_to_the_output():
+    a, _, g = karpathy_example()
+    source = draw_dot(g, highlight=a).source
+    n = names(g)
+    on_paths = {v for v in n if v is a or _depends_on(v, a)}
+    for value, name in n.items():
+        assert (f'COLOR="{RED}"' in node_line(source, name)) == (value in on_paths), value
+    for child, name in n.items():
+        for parent in child.parents:
+            line = edge_lines(source, n[parent], f"op{name[1:]}")
+            marked = parent in on_paths
+            assert all((f'color="{RED}"' in ln) == marked for ln in line)
+            assert all((f'color="{DIMMED}"' in ln) == (not marked) for ln in line)
+
+
+def _depends_on(value: Value, leaf: Value) -> bool:
+    return value is not leaf and leaf in topological_order(value)
+
+
+def test_highlighting_a_path_marks_exactly_its_parallel_edge():
+    a = Value(3.0, label="a")
+    y = a * a
+    n = names(y)
+    second = SimpleNamespace(nodes=(a, y), local_grads=(3.0,), product=3.0, edge_indices=(1,))
+    first_line, second_line = edge_lines(draw_dot(y, highlight=second).source, n[a], f"op{n[y][1:]}")
+    assert DIMMED in first_line and RED not in first_line
+    assert RED in second_line and "penwidth=2.5" in second_line
+
+
+def test_a_path_without_edge_indices_marks_every_edge_between_its_nodes():
+    a = Value(3.0, label="a")
+    y = a * a
+    n = names(y)
+    path = SimpleNamespace(nodes=[a, y])
+    lines = edge_lines(draw_dot(y, highlight=path).source, n[a], f"op{n[y][1:]}")
+    assert len(lines) == 2 and all(RED in line for line in lines)
+
+
+def test_highlighting_the_paths_from_micrograd_paths():
+    _, b, g = karpathy_example()
+    table = micrograd.paths(g, b)
+    by_table = draw_dot(g, highlight=table).source
+    by_list = draw_dot(g, highlight=list(table)).source
+    by_node = draw_dot(g, highlight=b).source
+    assert by_table == by_list == by_node  # all paths from b = the cone of b
+    single = draw_dot(g, highlight=table[0]).source
+    assert single.count(RED) < by_table.count(RED)
+
+
+def test_highlighting_several_values_marks_the_union():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = Value(3.0, label="c")
+    y = a * b + c
+    n = names(y)
+    source = draw_dot(y, highlight=[a, c]).source
+    assert RED in node_line(source, n[a]) and RED in node_line(source, n[c])
+    assert RED not in node_line(source, n[b])
+
+
+def test_no_highlight_dims_nothing():
+    a = Value(1.0, label="a")
+    source = draw_dot(a * 2 + a).source
+    assert DIMMED not in source and RED not in source
+
+
+@pytest.mark.parametrize("bad", ["a", 42, 1.5, [Value(1.0), 3], {"nodes": 1}])
+def test_highlight_of_the_wrong_type_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="highlight"):
+        draw_dot(Value(1.0) * 2, highlight=bad)
+
+
+def test_highlighting_a_value_outside_the_graph_is_a_clear_error():
+    a, stranger = Value(1.0, label="a"), Value(2.0, label="stranger")
+    with pytest.raises(ValueError, match=r"stranger.*not part of the drawn graph"):
+        draw_dot(a * 2, highlight=stranger)
+
+
+def test_a_path_that_does_not_follow_the_graph_is_a_clear_error():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    y = a * b
+    with pytest.raises(ValueError, match="edge_indices"):
+        draw_dot(y, highlight=SimpleNamespace(nodes=(a, y), edge_indices=(1,)))  # parents[1] is b
+    z = y * 2
+    with pytest.raises(ValueError, match="not an edge"):
+        draw_dot(z, highlight=SimpleNamespace(nodes=(a, z)))  # skips y
+
+
+# --------------------------------------------------------------------------- determinism and escaping
+
+
+def test_the_same_graph_gives_the_same_dot_text():
+    drawings = []
+    for _ in range(2):
+        a, _, g = karpathy_example()
+        drawings.append(draw_dot(g, highlight=micrograd.paths(g, a)).source)
+    assert drawings[0] == drawings[1]
+    assert not re.search(r"\d{9,}", drawings[0])  # no id()s
+
+
+def test_the_same_graph_gives_the_same_dot_text_in_another_process():
+    script = (
+        "import sys; sys.path.insert(0, 'tests'); from test_viz import karpathy_example, draw_dot\n"
+        "a, b, g = karpathy_example(); print(draw_dot(g, highlight=a).source)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and "digraph" in runs[0]
+
+
+HOSTILE = 'a|b<c>{d} "q" &\\n]'
+
+
+def test_labels_are_escaped():
+    a = Value(1.0, label=HOSTILE)
+    source = draw_dot(a * 2).source
+    assert "a|b&lt;c&gt;{d} &quot;q&quot; &amp;\\n]" in source
+    assert "<c>" not in source
+
+
+def test_newlines_in_labels_become_line_breaks():
+    assert "one<BR/>two" in draw_dot(Value(1.0, label="one\ntwo") * 2).source
+
+
+@needs_dot
+def test_escaped_labels_render():
+    a = Value(1.0, label=HOSTILE)
+    b = Value(2.0, label="x\ny")
+    svg = draw_dot(a * b).pipe(format="svg", encoding="utf-8")
+    assert "a|b&lt;c&gt;{d} &quot;q&quot; &amp;\\n]" in svg
+
+
+# --------------------------------------------------------------------------- rendering and Jupyter
+
+
+@needs_dot
+def test_renders_to_svg_through_dot():
+    a, _, g = karpathy_example()
+    drawing = draw_dot(g, highlight=a)
+    svg = drawing._repr_svg_()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "grad 138.8338" in svg  # a.grad, as in micrograd's README
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
+
+
+@needs_dot
+def test_renders_to_png(tmp_path):
+    drawing = draw_dot(Value(2.0, label="a") ** 2)
+    path = drawing.render(tmp_path / "graph", format="png", cleanup=True)
+    with open(path, "rb") as file:
+        assert file.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_dot_jupyter_shows_text_that_says_how_to_install_graphviz(no_dot):
+    a = Value(2.0, label="a")
+    y = a * a
+    y.backward()
+    drawing = draw_dot(y)
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    text = bundle["text/plain"]
+    assert "apt-get install graphviz" in text and "brew install graphviz" in text
+    assert "v0 (a) = leaf   data 2.0000   grad 4.0000" in text
+    assert "v1 = v0 * v0   data 4.0000   grad 1.0000" in text
+    assert drawing._repr_svg_() is None
+
+
+def test_without_dot_ipython_displays_the_text_instead_of_failing(no_dot):
+    shell = pytest.importorskip("IPython.core.interactiveshell").InteractiveShell.instance()
+    data, _ = shell.display_formatter.format(draw_dot(Value(1.0, label="a") + 1))
+    assert "image/svg+xml" not in data
+    assert "apt-get install graphviz" in data["text/plain"]
+
+
+def test_without_dot_pipe_and_render_raise_as_graphviz_does(no_dot, tmp_path):
+    drawing = draw_dot(Value(1.0, label="a") * 2)
+    with pytest.raises(graphviz.ExecutableNotFound):
+        drawing.pipe(format="svg")
+    with pytest.raises(graphviz.ExecutableNotFound):
+        drawing.render(tmp_path / "g", format="png")
+
+
+def test_without_dot_a_notebook_cell_still_runs(no_dot, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            "from micrograd import Value, draw_dot\na = Value(2.0, label='a')\ny = a * a\ny.backward()\ndraw_dot(y)"
+        )
+    )
+    client = nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": "."}})
+    client.execute()
+    (output,) = notebook.cells[0].outputs
+    assert output["output_type"] == "execute_result"
+    assert "apt-get install graphviz" in output["data"]["text/plain"]
+
+
+def test_without_the_graphviz_package_draw_dot_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # `import graphviz` now fails
+    with pytest.raises(ImportError, match=re.escape("pip install 'micrograd-paths[viz]'")):
+        draw_dot(Value(1.0) * 2)
+    with pytest.raises(ImportError, match=re.escape("pip install 'micrograd-paths[viz]'")):
+        draw_network(MLP(2, [1], seed=0))
+
+
+def test_importing_micrograd_does_not_import_graphviz():
+    code = "import sys, micrograd; micrograd.Value(1.0) * 2; print('graphviz' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_draw_dot_is_exported_lazily():
+    assert micrograd.draw_dot is draw_dot and micrograd.draw_network is draw_network
+
+
+# --------------------------------------------------------------------------- bad input and large graphs
+
+
+@pytest.mark.parametrize("root", [3.0, "a", None])
+def test_root_must_be_a_value(root):
+    with pytest.raises(TypeError, match="draw_dot needs a Value"):
+        draw_dot(root)
+
+
+def test_a_list_of_outputs_gets_a_hint():
+    with pytest.raises(TypeError, match="one output at a time"):
+        draw_dot([Value(1.0), Value(2.0)])
+
+
+def test_rankdir_is_checked():
+    assert "rankdir=TB" in draw_dot(Value(1.0) * 2, rankdir="TB").source
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(Value(1.0) * 2, rankdir="sideways")
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "10"])
+def test_max_nodes_is_checked(bad):
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_dot(Value(1.0) * 2, max_nodes=bad)
+
+
+@pytest.mark.parametrize("bad", [3, "ab", [Value(1.0), "x"]])
+def test_params_and_inputs_must_be_values(bad):
+    with pytest.raises(TypeError, match="params"):
+        draw_dot(Value(1.0) * 2, params=bad)
+    with pytest.raises(TypeError, match="inputs"):
+        draw_dot(Value(1.0) * 2, inputs=bad)
+
+
+def chain(n: int) -> Value:
+    x = Value(1.0, label="x")
+    v = x
+    for _ in range(n):
+        v = v + x
+    return v
+
+
+def test_a_graph_of_tens_of_thousands_of_values_is_refused_at_once_with_its_size():
+    big = chain(50_000)
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as error:
+        draw_dot(big)
+    assert time.perf_counter() - start < 5  # generous: it takes milliseconds
+    message = str(error.value)
+    assert "50,001 values" in message and f"max_nodes={DEFAULT_MAX_NODES:,}" in message
+    assert "max_nodes=None" in message
+
+
+def test_a_huge_graph_is_counted_only_so_far():
+    with pytest.raises(ValueError, match="more than 100,000 values"):
+        draw_dot(chain(150_000))
+
+
+def test_the_limit_can_be_raised_or_removed():
+    y = chain(DEFAULT_MAX_NODES)  # one value over the limit
+    with pytest.raises(ValueError):
+        draw_dot(y)
+    assert draw_dot(y, max_nodes=DEFAULT_MAX_NODES + 1).source == draw_dot(y, max_nodes=None).source
+
+
+def test_a_graph_exactly_at_the_limit_is_drawn():
+    draw_dot(chain(9), max_nodes=10)  # x and 9 sums
+    with pytest.raises(ValueError, match="11 values"):
+        draw_dot(chain(10), max_nodes=10)
+
+
+def test_the_text_fallback_of_a_long_graph_is_shortened():
+    text = draw_dot(chain(200)).fallback_text()
+    assert "141 earlier values not listed" in text
+    assert len(text.splitlines()) < 70
+
+
+# --------------------------------------------------------------------------- network view
+
+
+def network_2332(**kwargs):
+    model = MLP(2, [3, 3, 2], activation="sigmoid", seed=0, **kwargs)
+    out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    cost = 0.5 * ((out[0] - 1) ** 2 + (out[1] - 0) ** 2)
+    cost.backward()
+    return model, out
+
+
+def positions(source: str) -> dict[str, tuple[float, float]]:
+    found = re.findall(r'^\s*(\w+) \[.*pos="([-\d.]+),([-\d.]+)!"', source, flags=re.M)
+    return {name: (float(x), float(y)) for name, x, y in found}
+
+
+def test_network_has_one_node_per_input_and_neuron_in_columns():
+    model, _ = network_2332()
+    source = draw_network(model).source
+    pos = positions(source)
+    columns = [[f"L{c}_{k}" for k in range(n)] for c, n in enumerate([2, 3, 3, 2])]
+    for column in columns:
+        assert len({pos[name][0] for name in column}) == 1  # one x per layer
+        ys = [pos[name][1] for name in column]
+        assert ys == sorted(ys, reverse=True)  # first neuron on top
+    assert [pos[column[0]][0] for column in columns] == sorted(pos[column[0]][0] for column in columns)
+    assert "hidden layer 1 (sigmoid)" in source and "output layer (linear)" in source
+
+
+def test_network_weights_show_w_and_their_gradient():
+    model, _ = network_2332()
+    source = draw_network(model).source
+    layer2 = model.layers[1]
+    w = layer2.neurons[2].w[1]  # from neuron 2 of hidden layer 1 to neuron 3 of hidden layer 2
+    label = node_line(source, "w2_2_1")
+    assert f"w {fmt(w.data)}" in label and f"∂C/∂w {fmt(w.grad)}" in label
+    assert edge_lines(source, "L1_1", "w2_2_1") and edge_lines(source, "w2_2_1", "L2_2")
+    colour = "#3b6fb6" if w.data >= 0 else "#c0392b"
+    assert colour in edge_lines(source, "w2_2_1", "L2_2")[0]
+    assert sum(1 for line in source.splitlines() if re.match(r"\s*w\d_\d_\d \[", line)) == 6 + 9 + 6
+
+
+def test_network_labels_sit_on_their_edges():
+    model, _ = network_2332()
+    pos = positions(draw_network(model).source)
+    for name, (x, y) in pos.items():
+        if not name.startswith("w"):
+            continue
+        c, k, i = map(int, name[1:].split("_"))
+        (x0, y0), (x1, y1) = pos[f"L{c - 1}_{i}"], pos[f"L{c}_{k}"]
+        assert x0 < x < x1
+        assert y == pytest.approx(y0 + (x - x0) / (x1 - x0) * (y1 - y0), abs=0.011)  # positions have 2 decimals
+
+
+def test_network_with_x_shows_z_and_a_of_a_forward_pass():
+    model, _ = network_2332()
+    x = [0.5, -1.0]
+    source = draw_network(model, x).source
+    neuron = model.layers[0].neurons[1]
+    z = neuron.w[0].data * 0.5 + neuron.w[1].data * -1.0 + neuron.b.data
+    a = Value(z).sigmoid().data
+    label = node_line(source, "L1_1")
+    assert f'<I>z</I></TD><TD ALIGN="RIGHT">{fmt(z)}' in label
+    assert f'<I>a</I></TD><TD ALIGN="RIGHT">{fmt(a)}' in label
+    assert "δ = ∂C/∂z" not in source  # a fresh forward pass has no gradients of z to show
+
+
+def test_network_with_outputs_shows_delta_from_your_backward_pass():
+    model, out = network_2332()
+    source = draw_network(model, outputs=out).source
+    z = out[1]  # linear output neuron: its output is its z
+    assert f"{fmt(z.data)}" in node_line(source, "L3_1") and f"{fmt(z.grad)}" in node_line(source, "L3_1")
+    a = out[0].parents[3]  # the output Σwx+b's parents are (w1, w2, w3, a1, a2, a3, b)
+    label = node_line(source, "L2_0")
+    assert fmt(a.data) in label and fmt(a.grad) in label and fmt(a.parents[0].grad) in label  # a, ∂C/∂a, δ
+    assert "δ = ∂C/∂z" in source
+
+
+def test_network_outputs_from_the_nielsen_trace():
+    nielsen = pytest.importorskip("micrograd.nielsen")
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = nielsen.trace(model, [0.5, -1.0])
+    cost = nielsen.quadratic_cost(t.output, [1.0, 0.0])
+    cost.backward()
+    source = draw_network(model, outputs=t.output).source
+    assert "output layer (sigmoid)" in source
+    assert f"{fmt(t.zs[0][0].grad)}" in node_line(source, "L1_0")
+    assert "x₁" in node_line(source, "L0_0")
+
+
+def test_network_outputs_of_another_model_are_refused():
+    model, _ = network_2332()
+    _, out = network_2332()  # the same shape and seed, but other Values
+    with pytest.raises(ValueError, match="not computed by this model"):
+        draw_network(model, outputs=out)
+    with no_grad():
+        quiet = model([0.5, -1.0])
+    with pytest.raises(ValueError, match="no_grad"):
+        draw_network(model, outputs=quiet)
+    with pytest.raises(ValueError, match="2 outputs, got 1"):
+        draw_network(model, outputs=out[0])
+
+
+def test_network_bad_arguments():
+    model, out = network_2332()
+    with pytest.raises(ValueError, match="not both"):
+        draw_network(model, [0.5, -1.0], outputs=out)
+    with pytest.raises(TypeError, match="MLP"):
+        draw_network("model")
+    with pytest.raises(TypeError, match="outputs"):
+        draw_network(model, outputs="ab")
+    with pytest.raises(TypeError, match="input numbers"):
+        draw_network(model, "ab")
+    with pytest.raises(ValueError, match="expected 2 inputs"):
+        draw_network(model, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="max_neurons=5"):
+        draw_network(model, max_neurons=5)
+
+
+def test_network_of_a_single_layer_or_a_list_of_layers():
+    layer = Layer(2, 3, seed=0)
+    assert draw_network(layer).source == draw_network([layer]).source
+    assert "output layer (relu)" in draw_network(layer).source
+
+
+def test_big_networks_leave_weight_labels_off_by_default():
+    model = MLP(2, [16, 16, 1], seed=0)
+    source = draw_network(model, [1.0, 2.0]).source
+    assert not re.search(r"^\s*w\d", source, flags=re.M)
+    assert len(edge_lines(source, "L1_0", "L2_0")) == 1  # one straight edge per weight
+    assert re.search(r"^\s*w\d", draw_network(model, show_weights=True).source, flags=re.M)
+
+
+def test_network_without_grads():
+    model, _ = network_2332()
+    source = draw_network(model, [0.5, -1.0], show_grads=False).source
+    assert "∂C/∂" not in source
+
+
+def test_network_text_fallback_lists_every_neuron_and_weight(no_dot):
+    model, out = network_2332()
+    text = draw_network(model, outputs=out)._repr_mimebundle_()["text/plain"]
+    assert "apt-get install graphviz" in text
+    assert "hidden layer 2, neuron 3 (sigmoid)" in text
+    w = model.layers[2].neurons[1].w[0]
+    assert f"w {fmt(w.data)} (∂C/∂w {fmt(w.grad)}) from neuron 1" in text
+
+
+@needs_dot
+def test_network_renders_to_svg():
+    model, out = network_2332()
+    svg = draw_network(model, outputs=out)._repr_svg_()
+    assert "<svg" in svg and "hidden layer 1 (sigmoid)" in svg
