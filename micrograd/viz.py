@@ -30,7 +30,7 @@ from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from micrograd.engine import Value, topological_order
+from micrograd.engine import Value, enable_grad, topological_order
 
 if TYPE_CHECKING:  # graphviz is optional: imported when something is drawn
     import graphviz
@@ -62,7 +62,7 @@ KIND_COLOURS = {
     "output": ("#ffe8a3", "#b8860b", "black"),
 }
 KIND_NAMES = {
-    "input": "input (labelled leaf)",
+    "input": "input",
     "parameter": "parameter",
     "constant": "constant",
     "interior": "computed",
@@ -108,7 +108,8 @@ def _drawing_class() -> type:
             except graphviz.ExecutableNotFound:
                 return {"text/plain": self.fallback_text()}
             except graphviz.CalledProcessError as error:
-                return {"text/plain": self.fallback_text(f"Graphviz's `dot` failed: {error.stderr!r}")}
+                why = (error.stderr or b"").decode("utf-8", "replace").strip() or str(error)
+                return {"text/plain": self.fallback_text(f"Graphviz's `dot` failed ({why})")}
 
         def _repr_svg_(self) -> str | None:
             # None tells IPython "no SVG here", so it shows the text instead of an error.
@@ -117,11 +118,15 @@ def _drawing_class() -> type:
             except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
                 return None
 
-        def fallback_text(self, problem: str = "Graphviz's `dot` program was not found") -> str:
-            """The drawing as text, with how to install Graphviz to see the picture."""
-            head = f"[{problem}, so this drawing is shown as text. {INSTALL_DOT}]"
+        def fallback_text(self, problem: str | None = None) -> str:
+            """The drawing as text, headed by why (by default: how to install Graphviz)."""
+            if problem is None:
+                head = f"[Graphviz's `dot` program was not found, so this drawing is shown as text. {INSTALL_DOT}]"
+            else:
+                head = f"[{problem}, so this drawing is shown as text.]"
             return f"{head}\n{self.text_summary}" if self.text_summary else head
 
+    Drawing.__qualname__ = "Drawing"  # reads as micrograd.viz.Drawing, not <locals>
     return Drawing
 
 
@@ -438,7 +443,7 @@ def draw_dot(
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
     marked_nodes, marked_edges = _resolve_highlight(highlight, order, index)
-    highlighting = highlight is not None
+    highlighting = bool(marked_nodes)  # dim the rest only when something stands out
 
     drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
     kinds = set()
@@ -529,8 +534,9 @@ def _forward(layers: list, x: object) -> list[Value]:
     if isinstance(x, (str, bytes)):
         raise TypeError(f"x must be the network's input numbers, got {type(x).__name__} {x!r}")
     values = x
-    for layer in layers:
-        values = layer.forward(values)
+    with enable_grad():  # z is found through the recorded graph, even inside no_grad()
+        for layer in layers:
+            values = layer.forward(values)
     return values
 
 
@@ -612,18 +618,22 @@ def draw_network(
     """Draw an MLP as columns of neurons, as in Nielsen's "Neural Networks and Deep
     Learning", chapter 2.
 
-    Each neuron shows its bias b; each edge is a weight with its value w, coloured by
-    sign and thicker for larger |w|. With `show_grads`, ∂C/∂b and ∂C/∂w are shown too:
-    they are ``b.grad`` and ``w.grad``, so call ``backward()`` on your cost first.
-    `show_weights` labels every edge with w (and ∂C/∂w); by default only when no layer
-    has more than 8 inputs, beyond which the labels cannot fit.
+    `model` is an MLP, a Layer or a list of Layers. Each neuron shows its bias b; each
+    edge is a weight with its value w, blue for w > 0 and red for w < 0, thicker for
+    larger |w|. With `show_grads`, ∂C/∂b and ∂C/∂w are shown too: they are ``b.grad``
+    and ``w.grad``, so call ``backward()`` on your cost first. `show_weights` puts a
+    label with w (and ∂C/∂w) on every edge; by default only when no two neighbouring
+    columns are joined by more than 12 weights, beyond which the labels cannot fit.
 
     To see a forward pass too, pass one of
       - `x`, an input: the drawing runs the forward pass itself and shows every neuron's
-        weighted input z and activation a;
-      - `outputs`, what ``model(x)`` returned, after you ran ``backward()`` on a cost C
-        made from it: the drawing also shows ∂C/∂z (Nielsen's δ) and ∂C/∂a of every
-        neuron, exactly as your backward pass computed them.
+        weighted input z and activation a (no ∂C/∂z: that pass has no cost);
+      - `outputs`, what ``model(x)`` returned (or ``micrograd.nielsen.trace(...).output``)
+        after you ran ``backward()`` on a cost C made from it: the drawing also shows
+        ∂C/∂z (Nielsen's δ) and ∂C/∂a of every neuron, exactly as your backward pass
+        computed them.
+
+    More than `max_neurons` inputs and neurons raise ``ValueError`` (None: no limit).
 
     >>> from micrograd.nn import MLP
     >>> model = MLP(2, [3, 3, 2], activation="sigmoid", seed=0)

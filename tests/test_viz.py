@@ -243,6 +243,12 @@ def test_no_highlight_dims_nothing():
     assert DIMMED not in source and RED not in source
 
 
+def test_an_empty_highlight_dims_nothing():
+    a = Value(1.0, label="a")
+    y = a * 2 + a
+    assert draw_dot(y, highlight=[]).source == draw_dot(y).source
+
+
 @pytest.mark.parametrize("bad", ["a", 42, 1.5, [Value(1.0), 3], {"nodes": 1}])
 def test_highlight_of_the_wrong_type_is_a_type_error(bad):
     with pytest.raises(TypeError, match="highlight"):
@@ -383,6 +389,26 @@ def test_without_dot_a_notebook_cell_still_runs(no_dot, tmp_path):
     (output,) = notebook.cells[0].outputs
     assert output["output_type"] == "execute_result"
     assert "apt-get install graphviz" in output["data"]["text/plain"]
+
+
+def test_a_failing_dot_also_falls_back_to_text():
+    drawing = draw_dot(Value(1.0, label="a") * 2)
+
+    def failing_pipe(*args, **kwargs):
+        raise graphviz.CalledProcessError(1, ["dot"], output=b"", stderr=b"Error: out of memory")
+
+    drawing.pipe = failing_pipe
+    text = drawing._repr_mimebundle_()["text/plain"]
+    assert "dot` failed (Error: out of memory)" in text and "v1 (a) = leaf" in text
+    assert "apt-get" not in text  # dot is there: installing it is not the advice
+    assert drawing._repr_svg_() is None
+
+
+def test_a_drawing_is_a_graphviz_digraph():
+    drawing = draw_dot(Value(1.0) * 2)
+    assert isinstance(drawing, graphviz.Digraph)
+    assert type(drawing).__qualname__ == "Drawing"
+    assert isinstance(draw_network(MLP(2, [1], seed=0)), graphviz.Digraph)
 
 
 def test_without_the_graphviz_package_draw_dot_says_what_to_install(monkeypatch):
@@ -545,6 +571,13 @@ def test_network_with_x_shows_z_and_a_of_a_forward_pass():
     assert f'<I>z</I></TD><TD ALIGN="RIGHT">{fmt(z)}' in label
     assert f'<I>a</I></TD><TD ALIGN="RIGHT">{fmt(a)}' in label
     assert "δ = ∂C/∂z" not in source  # a fresh forward pass has no gradients of z to show
+
+
+def test_network_with_x_works_inside_no_grad():
+    model, _ = network_2332()
+    with no_grad():
+        inside = draw_network(model, [0.5, -1.0]).source
+    assert inside == draw_network(model, [0.5, -1.0]).source
 
 
 def test_network_with_outputs_shows_delta_from_your_backward_pass():
