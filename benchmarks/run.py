@@ -726,14 +726,18 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     load_before = load_average()
-    results = {
-        "demo": measure_demo(cfg, with_theirs),
-        "phases": measure_phases(cfg),
-        "memory": measure_memory(cfg, with_theirs),
-        "linear": measure_linear(cfg, with_theirs),
-        "chains": measure_chains(cfg, with_theirs),
-        "hessian": measure_hessian(cfg),
-    }
+    try:
+        results = {
+            "demo": measure_demo(cfg, with_theirs),
+            "phases": measure_phases(cfg),
+            "memory": measure_memory(cfg, with_theirs),
+            "linear": measure_linear(cfg, with_theirs),
+            "chains": measure_chains(cfg, with_theirs),
+            "hessian": measure_hessian(cfg),
+        }
+    except WorkerError as error:
+        print(f"benchmark aborted: {error}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - started
     report = build_report(results, with_theirs)
 

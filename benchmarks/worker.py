@@ -28,8 +28,8 @@ def _select_micrograd(root: str) -> str:
     sys.path[:] = [os.path.abspath(root), *keep]
     import micrograd
 
-    found = os.path.realpath(micrograd.__file__)
-    if not found.startswith(os.path.realpath(root) + os.sep):
+    found = os.path.abspath(micrograd.__file__)
+    if not found.startswith(os.path.abspath(root) + os.sep):
         raise SystemExit(f"worker: imported micrograd from {found}, expected it under {root}")
     return found
 
