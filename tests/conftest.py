@@ -1,0 +1,20 @@
+"""Hypothesis profiles.
+
+Under CI (the ``CI`` environment variable, or another CI marker hypothesis knows) hypothesis
+loads its built-in ``ci`` profile by itself: derandomized, no deadline, no example database.
+We leave that profile alone. Locally we load ``dev``: the default number of examples, but
+no deadline, because several people run suites on the same small machine at once and
+timing is too noisy for a per-example deadline to mean anything.
+``--hypothesis-profile NAME`` still picks any other profile (the plugin applies it later).
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", deadline=None, print_blob=True)
+
+# hypothesis has already loaded "ci" if it detected a CI run; anything other than its
+# "default" means a profile was chosen on purpose, so only then do we step in.
+if "CI" not in os.environ and getattr(settings, "_current_profile", "default") == "default":
+    settings.load_profile("dev")
