@@ -20,12 +20,13 @@ micrograd.gradcheck.GradcheckError: gradcheck: 1 of 1 derivatives disagree with 
 
 Kinks: near a kink (relu or abs at 0) a central difference averages the slopes of both
 sides, so it says nothing about either. gradcheck records the graph at x − eps, x and
-x + eps; if any relu/abs input changes side across those three (or sits exactly on the
-kink), or if `f` builds a differently shaped graph (a Python ``if`` on ``.data``), that
-derivative is *undecidable* at this point: it is neither passed nor failed, and by default
-a `GradcheckWarning` lists it (``undecidable="raise"`` makes it an error,
-``"ignore"`` keeps quiet). The same happens when `f` is undefined at x ± eps (say,
-``log`` near 0).
+x + eps and compares them node by node in topological order. If the input of some relu or
+abs is not on the same side of its kink at all three points (it sits exactly on the kink,
+or eps carries it across), or if `f` builds differently shaped graphs (a Python ``if`` on
+``.data`` switching branches), that derivative is *undecidable* at this point: neither
+passed nor failed. By default a `GradcheckWarning` lists it; ``undecidable="raise"`` makes
+it an error, ``"ignore"`` keeps quiet. The same holds when `f` is undefined at x ± eps
+(say, ``log`` near 0).
 
 ``order=2`` also checks every second derivative ∂²f/∂xᵢ∂xⱼ, computed with
 ``micrograd.grad(..., create_graph=True)``, against central differences of the
@@ -40,7 +41,7 @@ import numbers
 import sys
 import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -206,10 +207,17 @@ def _undecidable_reason(below: _Evaluation, at: _Evaluation, above: _Evaluation,
 # --------------------------------------------------------------------------- arguments
 
 
+def _as_float(x: numbers.Real) -> float:
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond the float range
+        return math.inf
+
+
 def _real(name: str, value, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    value = _as_float(value)
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         need = "a finite number > 0" if positive else "a finite number >= 0"
         raise ValueError(f"{name} must be {need}, got {value!r}")
@@ -217,11 +225,12 @@ def _real(name: str, value, *, positive: bool = False) -> float:
 
 
 def _check_inputs(inputs) -> list[float]:
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
+    if isinstance(inputs, (str, bytes, numbers.Number, Value)) or not isinstance(inputs, Iterable):
         example = f"[{inputs!r}]" if isinstance(inputs, numbers.Real) else "[2.0, -1.0]"
         raise TypeError(
             f"inputs must be a sequence of numbers such as {example}, got {type(inputs).__name__} {inputs!r}"
         )
+    inputs = list(inputs)  # a tuple, a generator or a numpy array will do
     if not inputs:
         raise ValueError("inputs is empty: give f at least one number to differentiate with respect to")
     point = []
@@ -230,9 +239,10 @@ def _check_inputs(inputs) -> list[float]:
             raise TypeError(f"inputs[{i}] is a Value ({x!r}); pass numbers (its .data), gradcheck makes the Values")
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
             raise TypeError(f"inputs[{i}] must be a real number, got {type(x).__name__} {x!r}")
-        if not math.isfinite(x):
+        value = _as_float(x)
+        if not math.isfinite(value):
             raise ValueError(f"inputs[{i}] must be finite, got {x!r}")
-        point.append(float(x))
+        point.append(value)
     return point
 
 
@@ -289,7 +299,7 @@ def _format_report(checks: list[DerivativeCheck], names: list[str], point: list[
 
 def gradcheck(
     f: Callable[..., Value],
-    inputs: Sequence[float],
+    inputs: Iterable[float],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -300,7 +310,8 @@ def gradcheck(
 
     Args:
         f: takes one `Value` per input and returns a `Value`.
-        inputs: the point, as finite numbers.
+        inputs: the point: finite numbers, one per argument of `f` (a list, a tuple, a
+            numpy array...).
         eps: the finite-difference step (each input is moved by ± eps).
         atol, rtol: a derivative passes when ``|analytical - numerical| <= atol + rtol·|numerical|``.
         order: 1 checks ∂f/∂xᵢ from `backward()`; 2 also checks ∂²f/∂xᵢ∂xⱼ from

@@ -321,6 +321,8 @@ def test_order_2_kinks_are_undecidable_too():
         ({"inputs": []}, ValueError, "empty"),
         ({"inputs": [1.0, float("nan")]}, ValueError, r"inputs\[1\] must be finite, got nan"),
         ({"inputs": [float("inf")]}, ValueError, "inf"),
+        ({"inputs": [10**400]}, ValueError, r"inputs\[0\] must be finite"),
+        ({"inputs": Value(1.0)}, TypeError, "sequence of numbers"),
         ({"inputs": [True]}, TypeError, r"inputs\[0\] must be a real number, got bool"),
         ({"inputs": ["1"]}, TypeError, "str"),
         ({"inputs": [Value(1.0)]}, TypeError, r"inputs\[0\] is a Value"),
@@ -384,6 +386,12 @@ def test_builtins_work_and_a_function_without_a_signature_has_inputs_named_by_po
         gradcheck(Opaque(), [2.0, 3.0])
     assert "∂f/∂inputs[1] (input 1)" in str(info.value)
     assert "at inputs[0] = 2.0, inputs[1] = 3.0:" in str(info.value)
+
+
+def test_inputs_may_be_any_iterable_of_real_numbers():
+    assert gradcheck(lambda a, b: a * b, (x for x in [1, 2])) is True
+    np = pytest.importorskip("numpy")
+    assert gradcheck(lambda a, b: a * b, np.array([1.0, 2.0])) is True
 
 
 @given(st.lists(floats_between(-2.0, 2.0), min_size=1, max_size=4))
