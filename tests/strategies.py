@@ -1,9 +1,11 @@
 """Shared hypothesis strategies and numerical helpers for the test suite.
 
->>> from strategies import expressions, central_difference
->>> @given(expressions())
-... def test_something(expr):
-...     value = expr(*[Value(x) for x in expr.inputs])
+    from strategies import backward_grads, central_difference, expressions
+
+    @given(expressions())
+    def test_backward_matches_finite_differences(expr):
+        _, grads = backward_grads(expr, expr.inputs)
+        ...  # compare grads[i] with central_difference(expr, expr.inputs, i)
 
 `expressions()` draws random expression graphs over a few inputs in which later steps may
 reuse any earlier node, so sub-expressions are shared and the same node is reached along
