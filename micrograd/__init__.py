@@ -11,6 +11,7 @@
 from importlib import import_module
 
 from micrograd.engine import Value, enable_grad, is_grad_enabled, no_grad, topological_order, weighted_sum
+from micrograd.gradcheck import GradcheckError, gradcheck  # eager: the module has the same name
 
 __version__ = "0.2.0"
 
@@ -19,8 +20,7 @@ __version__ = "0.2.0"
 _LAZY = {
     "grad": "micrograd.autodiff",
     "hessian": "micrograd.autodiff",
-    "gradcheck": "micrograd.gradcheck",
-    "GradcheckError": "micrograd.gradcheck",
+    "count_edges": "micrograd.explain",
     "draw_dot": "micrograd.viz",
     "draw_network": "micrograd.viz",
     "paths": "micrograd.explain",
@@ -30,7 +30,17 @@ _LAZY = {
     "PathTable": "micrograd.explain",
 }
 
-__all__ = ["Value", "enable_grad", "is_grad_enabled", "no_grad", "topological_order", "weighted_sum", *_LAZY]
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "weighted_sum",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str):

@@ -47,7 +47,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     with enable_grad():  # the derivative graph is recorded even inside no_grad()
         for node in reversed(topological_order(output)):
             g = adjoints.get(node)
-            if g is None or not node._edges:
+            if g is None or node.is_leaf():
                 continue
             parents = node.parents
             # create_graph: evaluate the op's rule on the Values themselves, so each local

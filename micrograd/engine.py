@@ -172,6 +172,8 @@ def power_op(exponent: float) -> Op:
 def _value_power_local(out, base, exponent) -> tuple:
     # d(b**e)/db = e * b**(e-1); d(b**e)/de = b**e * log(b), which tends to 0 as b -> 0+.
     if _number(base) == 0:
+        if _number(exponent) < 1:
+            raise _domain_error("**", 0.0, _number(exponent), why="the derivative is infinite at base 0")
         return (exponent * base ** (exponent - 1), 0.0)
     log_base = base.log() if type(base) is Value else math.log(base)
     return (exponent * base ** (exponent - 1), out * log_base)
@@ -221,12 +223,12 @@ WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 
 def _checked(data) -> float:
     """`data` as a float, if it is a finite real number; otherwise a clear error."""
-    if type(data) is float or (type(data) is int):
-        value = float(data)
-    elif isinstance(data, bool) or not isinstance(data, numbers.Real):
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"Value needs a finite real number, got {type(data).__name__} {data!r}")
-    else:
+    try:
         value = float(data)
+    except OverflowError:  # an int (or Fraction) beyond the largest float
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"Value needs a finite real number, got {data!r}")
     return value
@@ -251,9 +253,13 @@ class Value:
         label: a name for drawings and tables.
     """
 
-    # parents and local_grads live in one tuple, (*parents, *local_grads): one tuple per
-    # node instead of two keeps a recorded op under a quarter of micrograd's memory.
-    __slots__ = ("data", "grad", "op", "label", "_edges")
+    # Almost every op has one or two parents, so they and their local derivatives sit in
+    # slots of the node itself: `_a`, `_la` (and `_b`, `_lb` for a second parent). Then a
+    # recorded op is one object for the cyclic garbage collector to track instead of two,
+    # and takes under a fifth of micrograd's memory. A node with more parents (a neuron's
+    # weighted sum) keeps a tuple of parents in `_a` and a tuple of local derivatives in
+    # `_la`. A leaf has `_a = None`. `parents` and `local_grads` give the uniform view.
+    __slots__ = ("_a", "_b", "_la", "_lb", "data", "grad", "label", "op")
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is Value:
@@ -264,19 +270,27 @@ class Value:
         self.grad = 0.0
         self.op = ""
         self.label = label
-        self._edges = ()
+        self._a = None
 
     # -- the recorded graph
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        edges = self._edges
-        return edges[: len(edges) >> 1]
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        return (a,) if self._b is None else (a, self._b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        edges = self._edges
-        return edges[len(edges) >> 1 :]
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return self._la
+        return (self._la,) if self._b is None else (self._la, self._lb)
 
     @property
     def _prev(self) -> set[Value]:  # micrograd's name: its children, as a set
@@ -293,7 +307,8 @@ class Value:
             parent.grad += local * g
 
     def is_leaf(self) -> bool:
-        return not self._edges
+        """True for a value that no recorded op made (an input, a parameter, a constant)."""
+        return self._a is None
 
     def detach(self) -> Value:
         """A parentless copy with the same data and label."""
@@ -303,84 +318,84 @@ class Value:
 
     def __add__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(ADD, self, other)
+        return NotImplemented if other is None else _binary(ADD, self, other)
 
     def __radd__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(ADD, other, self)
+        return NotImplemented if other is None else _binary(ADD, other, self)
 
     def __sub__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(SUB, self, other)
+        return NotImplemented if other is None else _binary(SUB, self, other)
 
     def __rsub__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(SUB, other, self)
+        return NotImplemented if other is None else _binary(SUB, other, self)
 
     def __mul__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(MUL, self, other)
+        return NotImplemented if other is None else _binary(MUL, self, other)
 
     def __rmul__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(MUL, other, self)
+        return NotImplemented if other is None else _binary(MUL, other, self)
 
     def __truediv__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(DIV, self, other)
+        return NotImplemented if other is None else _binary(DIV, self, other)
 
     def __rtruediv__(self, other):
         other = _lift(other)
-        return NotImplemented if other is None else _apply(DIV, other, self)
+        return NotImplemented if other is None else _binary(DIV, other, self)
 
     def __pow__(self, exponent):
         if type(exponent) is Value:
-            return _apply(POW, self, exponent)
+            return _binary(POW, self, exponent)
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             return NotImplemented
         exponent = int(exponent) if isinstance(exponent, numbers.Integral) else _checked(exponent)
-        return _apply(power_op(exponent), self)
+        return _unary(power_op(exponent), self)
 
     def __rpow__(self, base):
         base = _lift(base)
-        return NotImplemented if base is None else _apply(POW, base, self)
+        return NotImplemented if base is None else _binary(POW, base, self)
 
     def __neg__(self) -> Value:
-        return _apply(NEG, self)
+        return _unary(NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _apply(ABS, self)
+        return _unary(ABS, self)
 
     # -- functions
 
     def exp(self) -> Value:
-        return _apply(EXP, self)
+        return _unary(EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` for data <= 0."""
-        return _apply(LOG, self)
+        return _unary(LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; ``ValueError`` for data < 0, and at 0 when recording (infinite slope)."""
-        return _apply(SQRT, self)
+        return _unary(SQRT, self)
 
     def tanh(self) -> Value:
-        return _apply(TANH, self)
+        return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + exp(-x)), computed without overflow for any finite x."""
-        return _apply(SIGMOID, self)
+        return _unary(SIGMOID, self)
 
     def relu(self) -> Value:
         """max(x, 0). At the kink x = 0 the local derivative is 0, as in PyTorch."""
-        return _apply(RELU, self)
+        return _unary(RELU, self)
 
     def abs(self) -> Value:
         """|x|. At the kink x = 0 the local derivative is 0, as in PyTorch."""
-        return _apply(ABS, self)
+        return _unary(ABS, self)
 
     # -- backpropagation
 
@@ -394,16 +409,22 @@ class Value:
         """
         order = topological_order(self)
         for node in order:
-            if node._edges:
+            if node._a is not None:
                 node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
-            edges = node._edges
+            a = node._a
             g = node.grad
-            if edges and g:  # a zero gradient adds nothing (and keeps 0 * inf from NaN)
-                n = len(edges) >> 1
-                for parent, local in zip(edges[:n], edges[n:]):
+            if a is None or not g:  # a zero gradient adds nothing (and keeps 0 * inf from NaN)
+                continue
+            if type(a) is tuple:
+                for parent, local in zip(a, node._la):
                     parent.grad += local * g
+            else:
+                a.grad += node._la * g
+                b = node._b
+                if b is not None:
+                    b.grad += node._lb * g
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -419,7 +440,7 @@ def _leaf(data: float, label: str = "") -> Value:
     node.grad = 0.0
     node.op = ""
     node.label = label
-    node._edges = ()
+    node._a = None
     return node
 
 
@@ -427,45 +448,86 @@ def _lift(x) -> Value | None:
     """`x` as a Value: a Value itself, a number wrapped as a leaf, or None if neither."""
     if type(x) is Value:
         return x
-    if type(x) is float or type(x) is int:
-        if not math.isfinite(x):
-            raise ValueError(f"cannot compute with {x!r}: only finite numbers are allowed")
-        return _leaf(float(x))
+    if type(x) is float and _isfinite(x):
+        return _leaf(x)
     if isinstance(x, Value):
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
-    return _leaf(_checked(x))
+    try:
+        return _leaf(_checked(x))
+    except ValueError:
+        raise ValueError(f"cannot compute with {x!r}: only finite numbers are allowed") from None
+
+
+def _shown(args) -> str:
+    return ", ".join(map(repr, args))
 
 
 def _overflow(op: Op, args) -> OverflowError:
-    shown = ", ".join(repr(a) for a in args)
-    return OverflowError(f"{op}({shown}) overflows a float")
+    return OverflowError(f"{op}({_shown(args)}) overflows a float")
+
+
+def _local_overflow(op: Op, args) -> OverflowError:
+    return OverflowError(f"{op}({_shown(args)}): the local derivative overflows a float")
 
 
 _isfinite = math.isfinite
 
 
-def _apply(op: Op, *parents: Value) -> Value:
-    """Compute `op` on the parents' data and record the result as a new node."""
-    args = [p.data for p in parents]
-    data = op.forward(*args)
+def _unary(op: Op, parent: Value) -> Value:
+    """Compute `op` on one parent's data and record the result as a new node."""
+    x = parent.data
+    data = op.forward(x)
     if not _isfinite(data):
-        raise _overflow(op, args)
+        raise _overflow(op, (x,))
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
     if _grad_mode.enabled:
-        local = op.local(data, *args)
-        for d in local:
-            if not _isfinite(d):
-                raise OverflowError(f"{op}({', '.join(map(repr, args))}): the local derivative overflows a float")
+        try:
+            (local,) = op.local(data, x)
+        except OverflowError:
+            raise _local_overflow(op, (x,)) from None
+        if not _isfinite(local):
+            raise _local_overflow(op, (x,))
         node.op = op
-        node._edges = parents + local
+        node._a = parent
+        node._b = None
+        node._la = local
     else:
         node.op = ""
-        node._edges = ()
+        node._a = None
+    return node
+
+
+def _binary(op: Op, left: Value, right: Value) -> Value:
+    """Compute `op` on two parents' data and record the result as a new node."""
+    x = left.data
+    y = right.data
+    data = op.forward(x, y)
+    if not _isfinite(data):
+        raise _overflow(op, (x, y))
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _grad_mode.enabled:
+        try:
+            local_left, local_right = op.local(data, x, y)
+        except OverflowError:
+            raise _local_overflow(op, (x, y)) from None
+        if not (_isfinite(local_left) and _isfinite(local_right)):
+            raise _local_overflow(op, (x, y))
+        node.op = op
+        node._a = left
+        node._b = right
+        node._la = local_left
+        node._lb = local_right
+    else:
+        node.op = ""
+        node._a = None
     return node
 
 
@@ -482,17 +544,16 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias
     """
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
-    try:
-        wd = list(map(_data_of, weights))
-        xd = list(map(_data_of, inputs))
-        bd = bias.data
-    except AttributeError:  # numbers among the arguments (rare): wrap them, then go on as usual
-        return weighted_sum(
-            [_lift_or_raise(w) for w in weights], [_lift_or_raise(x) for x in inputs], _lift_or_raise(bias)
-        )
+    if type(bias) is not Value or not all(type(v) is Value for v in (*weights, *inputs)):
+        # numbers among the arguments (rare): wrap them, then go on as usual
+        weights, inputs = [_lift_or_raise(w) for w in weights], [_lift_or_raise(x) for x in inputs]
+        bias = _lift_or_raise(bias)
+    wd = list(map(_data_of, weights))
+    xd = list(map(_data_of, inputs))
+    bd = bias.data
     data = _dot_plus(wd, xd, bd)
     if not _isfinite(data):
-        raise _overflow(WEIGHTED_SUM, [*wd, *xd, bias.data])
+        raise _overflow(WEIGHTED_SUM, [*wd, *xd, bd])
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
@@ -500,10 +561,12 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias
     if _grad_mode.enabled:
         # The local derivatives are the other factors' data: finite already, no check.
         node.op = WEIGHTED_SUM
-        node._edges = (*weights, *inputs, bias, *xd, *wd, 1.0)
+        node._a = (*weights, *inputs, bias)
+        node._b = None
+        node._la = (*xd, *wd, 1.0)
     else:
         node.op = ""
-        node._edges = ()
+        node._a = None
     return node
 
 
@@ -531,14 +594,21 @@ def topological_order(root: Value) -> list[Value]:
         node = pop()
         if node in placed:
             continue
-        edges = node._edges
-        if not edges or node in expanded:  # a leaf, or all of its parents are placed
+        a = node._a
+        if a is None or node in expanded:  # a leaf, or all of its parents are placed
             placed.add(node)
             order.append(node)
             continue
         expanded.add(node)
         push(node)  # comes back after its parents
-        for parent in edges[: len(edges) >> 1]:
-            if parent not in placed:
-                push(parent)
+        if type(a) is tuple:
+            for parent in a:
+                if parent not in placed:
+                    push(parent)
+        else:
+            if a not in placed:
+                push(a)
+            b = node._b
+            if b is not None and b not in placed:
+                push(b)
     return order

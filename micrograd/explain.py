@@ -226,10 +226,8 @@ def _reverse_pass(output: Value, wrt: Value, order: list[Value]) -> float:
     grads = {output: 1.0}
     for node in reversed(order):
         g = grads.get(node, 0.0)
-        edges = node._edges
-        if edges and g:  # backward() skips zero gradients too
-            n = len(edges) >> 1
-            for parent, local in zip(edges[:n], edges[n:]):
+        if g and not node.is_leaf():  # backward() skips zero gradients too
+            for parent, local in zip(node.parents, node.local_grads):
                 grads[parent] = grads.get(parent, 0.0) + local * g
     return grads.get(wrt, 0.0)
 
@@ -273,13 +271,11 @@ def forward_grad(output, wrt):
     tangents = {wrt: 1.0}
     get = tangents.get
     for node in _joint_order(outputs):
-        if node is wrt or not node._edges:
+        if node is wrt or node.is_leaf():
             continue  # wrt is the independent variable; other leaves have tangent 0
-        edges = node._edges
-        n = len(edges) >> 1
         tangent = 0.0
         reached = False
-        for parent, local in zip(edges[:n], edges[n:]):
+        for parent, local in zip(node.parents, node.local_grads):
             t = get(parent)
             if t is not None:
                 tangent += local * t
@@ -329,7 +325,7 @@ def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:
         if node.label:
             names[node] = (node.label, atom if _is_word(node.label) else 0)
             short.add(node)
-        elif not node._edges:
+        elif node.is_leaf():
             names[node] = (_number_text(node.data), atom if node.data >= 0 else 3)
             short.add(node)
         else:
@@ -386,7 +382,7 @@ def _names_for(output: Value, shown: Iterable[Value]) -> dict[Value, str]:
 def _name(node: Value) -> str:
     """A short name for one value, for messages: ``a``, ``a*b + c``, ``the output of tanh``."""
     name = _expression_names(node)[node][0]
-    return f"the output of {node.op}" if not node.label and node._edges and name == node.op else name
+    return f"the output of {node.op}" if not node.label and not node.is_leaf() and name == node.op else name
 
 
 # --------------------------------------------------------------------------- the table

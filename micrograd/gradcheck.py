@@ -38,8 +38,6 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-import sys
-import types
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -333,12 +331,6 @@ def gradcheck(
     >>> gradcheck(lambda x: x.relu(), [0.0], undecidable="ignore")
     True
     """
-    return _gradcheck(f, inputs, eps, atol, rtol, order, undecidable)
-
-
-def _gradcheck(f, inputs, eps, atol, rtol, order, undecidable) -> bool:
-    # Called straight from `gradcheck` or from the callable module below: either way the
-    # caller's frame is two levels up, which is where a GradcheckWarning should point.
     if not callable(f):
         raise TypeError(f"f must be a function of Values returning a Value, got {type(f).__name__} {f!r}")
     point = _check_inputs(inputs)
@@ -403,25 +395,5 @@ def _gradcheck(f, inputs, eps, atol, rtol, order, undecidable) -> bool:
     if any(c.status == "mismatch" for c in checks) or undecidable == "raise":
         raise GradcheckError(report, checks, point)
     if undecidable == "warn":
-        warnings.warn(GradcheckWarning(report, [c for c in checks if c.status == "undecidable"]), stacklevel=3)
+        warnings.warn(GradcheckWarning(report, [c for c in checks if c.status == "undecidable"]), stacklevel=2)
     return True
-
-
-# --------------------------------------------------------------------------- name clash
-
-# `micrograd.gradcheck` names both this module and the function it exports. Importing the
-# module (even through `micrograd`'s lazy export) makes Python set the package attribute
-# `micrograd.gradcheck` to the module, shadowing the function. A callable module keeps
-# `micrograd.gradcheck(f, inputs)` and `from micrograd import gradcheck` working whichever
-# way it was reached. (Binding the function eagerly in `micrograd/__init__.py` would make
-# this unnecessary.)
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs) -> bool:
-        bound = inspect.signature(gradcheck).bind(*args, **kwargs)
-        bound.apply_defaults()
-        return _gradcheck(*bound.arguments.values())
-
-
-sys.modules[__name__].__class__ = _CallableModule

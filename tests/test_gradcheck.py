@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 import operator
@@ -402,20 +403,15 @@ def test_gradcheck_of_a_sum_of_squares_is_true_at_any_point(xs):
 # --------------------------------------------------------------------------- the public name
 
 
-def test_micrograd_gradcheck_is_callable_however_it_was_imported():
-    import micrograd.gradcheck as module
+def test_micrograd_gradcheck_is_the_same_function_however_it_was_imported():
+    from micrograd.gradcheck import gradcheck as from_module
 
+    module = importlib.import_module("micrograd.gradcheck")
+    assert micrograd.gradcheck is from_module is module.gradcheck
     assert micrograd.gradcheck(lambda a: a * a, [1.0]) is True
-    assert module.gradcheck(lambda a: a * a, [1.0]) is True
     assert micrograd.GradcheckError is GradcheckError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="micrograd/__init__.py exports gradcheck lazily, but importing the submodule "
-    "micrograd.gradcheck rebinds the package attribute to the module; the module is made "
-    "callable as a stopgap. Fix: bind the function eagerly in __init__.py.",
-)
 def test_micrograd_gradcheck_is_the_function_itself():
     import micrograd.gradcheck  # as any user or test may do first
 
