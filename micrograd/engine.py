@@ -544,16 +544,19 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias
     """
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
-    if type(bias) is not Value or not all(type(v) is Value for v in (*weights, *inputs)):
-        # numbers among the arguments (rare): wrap them, then go on as usual
-        weights, inputs = [_lift_or_raise(w) for w in weights], [_lift_or_raise(x) for x in inputs]
-        bias = _lift_or_raise(bias)
+    weights = [_lift_or_raise(w) for w in weights]
+    inputs = [_lift_or_raise(x) for x in inputs]
+    return _weighted_sum_node(weights, inputs, _lift_or_raise(bias), list(map(_data_of, inputs)))
+
+
+def _weighted_sum_node(weights: list[Value], inputs: list[Value], bias: Value, input_data: list[float]) -> Value:
+    """`weighted_sum` of Values, given the inputs' data. A layer reads its inputs' data once
+    and shares it among its neurons: this is the hot path of every network."""
     wd = list(map(_data_of, weights))
-    xd = list(map(_data_of, inputs))
     bd = bias.data
-    data = _dot_plus(wd, xd, bd)
+    data = _dot_plus(wd, input_data, bd)
     if not _isfinite(data):
-        raise _overflow(WEIGHTED_SUM, [*wd, *xd, bd])
+        raise _overflow(WEIGHTED_SUM, [*wd, *input_data, bd])
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
@@ -563,7 +566,7 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias
         node.op = WEIGHTED_SUM
         node._a = (*weights, *inputs, bias)
         node._b = None
-        node._la = (*xd, *wd, 1.0)
+        node._la = (*input_data, *wd, 1.0)
     else:
         node.op = ""
         node._a = None

@@ -21,7 +21,7 @@ import random
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
-from micrograd.engine import Value, _lift, weighted_sum
+from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "load"]
 
@@ -115,11 +115,11 @@ class Neuron(Module):
         w = self.w
         if type(x) is not list or len(x) != len(w) or any(type(xi) is not Value for xi in x):
             x = _as_inputs(x, len(w))
-        return self._forward(x)
+        return self._forward(x, list(map(_data_of, x)))
 
-    def _forward(self, x: list[Value]) -> Value:
-        # The hot path: `x` is known to be a list of len(w) Values.
-        z = weighted_sum(self.w, x, self.b)
+    def _forward(self, x: list[Value], x_data: list[float]) -> Value:
+        # The hot path: `x` is known to be a list of len(w) Values and x_data their data.
+        z = _weighted_sum_node(self.w, x, self.b, x_data)
         return self._activate(z) if self._activate else z
 
     def parameters(self) -> list[Value]:
@@ -147,7 +147,8 @@ class Layer(Module):
         nin = len(self.neurons[0].w)
         if type(x) is not list or len(x) != nin or any(type(xi) is not Value for xi in x):
             x = _as_inputs(x, nin)
-        return [n._forward(x) for n in self.neurons]  # inputs checked once for all neurons
+        x_data = list(map(_data_of, x))  # inputs checked and read once for all neurons
+        return [n._forward(x, x_data) for n in self.neurons]
 
     def __call__(self, x):
         out = self.forward(x)
@@ -203,7 +204,8 @@ class MLP(Module):
         for layer in layers[1:]:
             # Lists between layers, so hidden layers of width 1 work; a layer's output is a
             # fresh list of Values, so it goes straight to the neurons.
-            x = [n._forward(x) for n in layer.neurons]
+            x_data = list(map(_data_of, x))
+            x = [n._forward(x, x_data) for n in layer.neurons]
         return x[0] if len(x) == 1 else x
 
     def parameters(self) -> list[Value]:
