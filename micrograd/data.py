@@ -14,23 +14,16 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from collections.abc import Sequence
+
+from micrograd._seeding import Seed
+from micrograd._seeding import rng as _rng
 
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral"]
 
-Seed = int | random.Random | None
 Dataset = tuple[list[list[float]], list[int]]
 
 
-def _rng(seed: Seed):
-    if seed is None:
-        return random
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
-    return random.Random(seed)
 
 
 def _count(name: str, n, minimum: int) -> int:

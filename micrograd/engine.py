@@ -234,6 +234,20 @@ def _checked(data) -> float:
     return value
 
 
+def _operator(op: Op):
+    """`value op other` and `other op value` for a binary op; numbers become leaves."""
+
+    def forward(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _binary(op, self, other)
+
+    def reflected(self, other):
+        other = _lift(other)
+        return NotImplemented if other is None else _binary(op, other, self)
+
+    return forward, reflected
+
+
 class Value:
     """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
 
@@ -316,37 +330,10 @@ class Value:
 
     # -- arithmetic (numbers on either side become parentless leaves, as in micrograd)
 
-    def __add__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(ADD, self, other)
-
-    def __radd__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(ADD, other, self)
-
-    def __sub__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(SUB, self, other)
-
-    def __rsub__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(SUB, other, self)
-
-    def __mul__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(MUL, self, other)
-
-    def __rmul__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(MUL, other, self)
-
-    def __truediv__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(DIV, self, other)
-
-    def __rtruediv__(self, other):
-        other = _lift(other)
-        return NotImplemented if other is None else _binary(DIV, other, self)
+    __add__, __radd__ = _operator(ADD)
+    __sub__, __rsub__ = _operator(SUB)
+    __mul__, __rmul__ = _operator(MUL)
+    __truediv__, __rtruediv__ = _operator(DIV)
 
     def __pow__(self, exponent):
         if type(exponent) is Value:

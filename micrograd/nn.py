@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
+from micrograd._seeding import Seed
+from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "load"]
@@ -33,21 +34,11 @@ ACTIVATIONS = {
     "linear": None,
 }
 
-Seed = int | random.Random | None
 
 FORMAT = "micrograd-mlp"  # the "format" tag of a saved model
 FORMAT_VERSION = 1
 
 
-def _rng(seed: Seed):
-    """No seed: the global `random` module, so `random.seed(...)` works as in micrograd."""
-    if seed is None or seed is random:
-        return random
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
-    return random.Random(seed)
 
 
 def _check_size(name: str, n) -> int:
