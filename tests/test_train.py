@@ -238,3 +238,31 @@ def test_divergence_says_where_training_stopped_and_what_helps():
         fit(model, X, y, lr=1e6, steps=30, progress=False)
     assert len(str(info.value)) < 300
     assert [p.data for p in model.parameters()] != before
+
+
+def test_fit_pauses_the_cyclic_gc_only_during_each_step_and_restores_it():
+    import gc
+
+    from micrograd import losses
+
+    seen = []
+
+    def mse_noting_gc(outputs, targets):
+        seen.append(gc.isenabled())
+        return losses.mse(outputs, targets)
+
+    X, y = make_moons(10, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    during_callbacks = []
+
+    def note(k, history):
+        during_callbacks.append(gc.isenabled())
+
+    fit(model, X, y, loss=mse_noting_gc, steps=3, progress=False, callback=note)
+    assert seen == [False] * 3 and during_callbacks == [True] * 3 and gc.isenabled()
+    gc.disable()
+    try:
+        fit(model, X, y, loss=mse_noting_gc, steps=1, progress=False)
+        assert not gc.isenabled()  # a caller's choice to keep it off is kept
+    finally:
+        gc.enable()
