@@ -29,7 +29,7 @@ lint: setup
 
 # Notebooks run shortened (MICROGRAD_STEPS) unless you set it yourself.
 test: setup graphviz lint
-	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake notebooks
+	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake $(wildcard notebooks/*.ipynb)
 
 demo: setup graphviz
 	$(PY) -m micrograd train --dataset moons --out out
