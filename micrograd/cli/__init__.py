@@ -21,8 +21,15 @@ class UsageError(Exception):
     """A mistake in what the user asked for; reported as one line, exit status 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, reporting a mistake in one line (argparse prints its usage text first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="micrograd", description="A scalar autodiff engine that shows why backprop sums over paths."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -35,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # the subcommand's mistake, so its name goes first
+        hint = " (an expression that starts with '-' goes after --)" if args.command == "explain" else ""
+        parser.exit(2, f"micrograd {args.command}: error: unrecognized arguments: {' '.join(extras)}{hint}\n")
     try:
         return import_module(args._module).run(args) or 0
     except KeyboardInterrupt:

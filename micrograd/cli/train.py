@@ -74,26 +74,6 @@ def _rate(name: str):
     return parse
 
 
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """Report argument errors in one line (argparse would print the usage first)."""
-
-    def error(message: str):
-        parser.exit(2, f"{parser.prog}: error: {message} (see {parser.prog} --help)\n")
-
-    parse_known_args = parser.parse_known_args
-
-    def parse_known_args_strictly(args=None, namespace=None):
-        # Left alone, unknown options would reach the top-level parser, which reports
-        # them after its usage text; they are this command's mistake, so say it here.
-        namespace, extras = parse_known_args(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
-
-    parser.error = error
-    parser.parse_known_args = parse_known_args_strictly
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=DATASETS, default="moons", help="toy dataset (default: moons)")
     parser.add_argument("--samples", type=_positive_int, default=100, metavar="N", help="points (default: 100)")
@@ -129,7 +109,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=1337, help="seed for the data and the weights (default: 1337)")
     parser.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    _one_line_errors(parser)
 
 
 def run(args: argparse.Namespace) -> int:
