@@ -8,6 +8,7 @@ errors) end the program with a one-line message and exit status 2, never a trace
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"micrograd {args.command}: error: unrecognized arguments: {' '.join(extras)}{hint}\n")
     try:
         return import_module(args._module).run(args) or 0
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("micrograd: interrupted", file=sys.stderr)
         return 130
