@@ -351,9 +351,10 @@ def _draw_operation(
     marked_edges: set[Edge],
     show_local_grads: bool,
     dim_others: bool,
+    hidden: set[Value],
 ) -> None:
     """The oval of the op that made value `i`, its edge into the value, and one edge per
-    parent (two for ``a * a``) labelled with the local derivative."""
+    parent (two for ``a * a``) labelled with the local derivative; none from `hidden` parents."""
     plain = _DIMMED_EDGE if dim_others else {}
     marked = any((node, j) in marked_edges for j in range(len(node.parents)))
     drawing.node(
@@ -369,6 +370,8 @@ def _draw_operation(
     )
     drawing.edge(f"op{i}", f"v{i}", **(_MARKED_EDGE if marked else plain))
     for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+        if parent in hidden:
+            continue
         label = {"label": fmt(local)} if show_local_grads else {}
         drawing.edge(f"v{index[parent]}", f"op{i}", **label, **(_MARKED_EDGE if (node, j) in marked_edges else plain))
 
@@ -407,6 +410,7 @@ def draw_dot(
     inputs: Iterable[Value] | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
+    hide: Iterable[Value] | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that computed `root`: values, operations and local derivatives.
 
@@ -416,6 +420,10 @@ def draw_dot(
     Colours tell apart inputs (labelled leaves), `params`, constants (unlabelled leaves,
     like the 1 in ``x + 1``), computed values and the output; pass `params`/`inputs`
     to say which leaves are which. ``a * a`` shows two edges.
+
+    `hide` leaves these leaves out, with their edges: ``hide=model.parameters()`` shows the
+    paths through a network without a box for every weight and bias (the edge from an input
+    into its neuron still carries the weight, its local derivative).
 
     `highlight` makes paths stand out: a path or a list of paths (from
     ``micrograd.paths(root, a)``), or a value (or list of values) to highlight every
@@ -438,6 +446,10 @@ def draw_dot(
     _check_rankdir(rankdir)
     _check_size(root, _check_limit("max_nodes", max_nodes))
     params, inputs = _value_set("params", params), _value_set("inputs", inputs)
+    hidden = _value_set("hide", hide)
+    for value in hidden:
+        if value.parents:
+            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
     _import_graphviz()  # before any work: a missing package is the first thing to say
 
     order = topological_order(root)
@@ -448,11 +460,13 @@ def draw_dot(
     drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
     kinds = set()
     for i, node in enumerate(order):
+        if node in hidden:
+            continue
         kind = _value_kind(node, root, params, inputs)
         kinds.add(kind)
         drawing.node(f"v{i}", _value_label(node, kind, node in marked_nodes), shape="plain")
         if node.parents:
-            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, dim_others=highlighting)
+            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
     if legend:
         drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
     drawing.text_summary = _text_summary(order, index)

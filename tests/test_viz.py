@@ -175,6 +175,31 @@ def test_the_legend_names_the_kinds_present_and_can_be_turned_off():
     assert "local derivatives" not in draw_dot(y, legend=False).source
 
 
+def test_hidden_leaves_are_left_out_with_their_edges():
+    model = MLP(2, [2, 1], seed=0)
+    x = [Value(1.0, label="x1"), Value(-1.0, label="x2")]
+    y = model(x)
+    y.backward()
+    source = draw_dot(y, params=model.parameters(), hide=model.parameters()).source
+    n = names(y)
+    lines = [line.strip() for line in source.splitlines()]
+    for p in model.parameters():
+        assert not any(line.startswith(f"{n[p]} ") for line in lines)  # neither its box nor its edges
+    first = model.layers[0].neurons[0]
+    z = next(v for v in n if v.parents and v.parents[0] is first.w[0])  # that neuron's Σwx+b
+    (edge,) = edge_lines(source, n[x[0]], f"op{n[z][1:]}")
+    assert f"label={fmt(first.w[0].data)}" in edge  # the weight is still there, as the local derivative
+    assert "parameter" not in source  # nor in the legend
+    assert "parameter" in draw_dot(y, params=model.parameters()).source
+
+
+def test_only_leaves_can_be_hidden():
+    a = Value(2.0, label="a")
+    b = a * 3
+    with pytest.raises(ValueError, match="only leaves"):
+        draw_dot(b + 1, hide=[b])
+
+
 # --------------------------------------------------------------------------- highlighting
 
 
