@@ -295,6 +295,20 @@ def test_forward_mode_gives_every_output_from_one_sweep():
     assert forward_grad([], x) == []
 
 
+def test_forward_mode_over_every_point_of_a_long_sequence_walks_the_graph_once():
+    # Regression: the joint order was one topological_order per output, quadratic when each
+    # output depends on the one before (20,000 points: about 2e8 visits instead of 4e4).
+    x = Value(0.5)
+    points = [x]
+    for _ in range(20_000):
+        points.append(points[-1] * 0.999 + 0.001)
+    slopes = forward_grad(points[1:], x)
+    assert slopes[0] == 0.999
+    assert slopes[-1] == pytest.approx(0.999**20_000)
+    small = points[1:6]
+    assert forward_grad(small, x) == [forward_grad(p, x) for p in small]
+
+
 def test_count_edges_is_what_backward_walks():
     a = Value(1.0)
     out = a * a + a  # edges: a*a has two, + has two
