@@ -25,7 +25,8 @@ graphviz:
 	fi
 
 lint: setup
-	$(VENV)/bin/ruff check micrograd tests benchmarks
+	$(VENV)/bin/ruff check micrograd tests benchmarks notebooks/clean.py
+	$(PY) notebooks/clean.py --check
 
 # Notebooks run shortened (MICROGRAD_STEPS) unless you set it yourself.
 test: setup graphviz lint
