@@ -33,6 +33,21 @@ __all__ = [
 ]
 
 
+def micrograd_readme_expression(a: Value, b: Value) -> Value:
+    """The expression of micrograd's README as a function of its two inputs (a=-4, b=2 there)."""
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g
+
+
 def floats_between(lo: float, hi: float) -> st.SearchStrategy[float]:
     """Finite floats in [lo, hi], without subnormals (they only test the FPU)."""
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)

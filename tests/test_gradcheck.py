@@ -11,7 +11,7 @@ import warnings
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import STEPS, expressions, floats_between
+from strategies import STEPS, expressions, floats_between, micrograd_readme_expression
 
 import micrograd
 from micrograd import GradcheckError, Value, gradcheck, no_grad
@@ -45,19 +45,8 @@ def test_gradcheck_never_reports_a_kink_as_a_mismatch(expr):
 
 
 def test_gradcheck_passes_micrographs_readme_expression():
-    def g(a, b):
-        c = a + b
-        d = a * b + b**3
-        c += c + 1
-        c += 1 + c + (-a)
-        d += d * 2 + (b + a).relu()
-        d += 3 * d + (b - a).relu()
-        e = c - d
-        f = e**2
-        return f / 2.0 + 10.0 / f
-
-    assert gradcheck(g, [-4.0, 2.0]) is True
-    assert gradcheck(g, [-4.0, 2.0], order=2) is True
+    assert gradcheck(micrograd_readme_expression, [-4.0, 2.0]) is True
+    assert gradcheck(micrograd_readme_expression, [-4.0, 2.0], order=2) is True
 
 
 def test_gradcheck_passes_an_mlp_as_a_function_of_its_inputs():

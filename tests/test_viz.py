@@ -14,6 +14,8 @@ import pytest
 
 graphviz = pytest.importorskip("graphviz")
 
+from strategies import micrograd_readme_expression  # noqa: E402
+
 import micrograd  # noqa: E402
 from micrograd import Value, no_grad, topological_order  # noqa: E402
 from micrograd.nn import MLP, Layer  # noqa: E402
@@ -45,16 +47,7 @@ def node_line(source: str, name: str) -> str:
 def karpathy_example():
     """The expression from micrograd's README, with labels."""
     a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    g = micrograd_readme_expression(a, b)
     g.label = "g"
     g.backward()
     return a, b, g
