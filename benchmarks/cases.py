@@ -28,17 +28,8 @@ def _engine():
 # --------------------------------------------------------------------------- demo step
 
 
-def demo_step(steps: int, collect: bool, gc_off: bool = False, n_samples: int = 100, data_seed: int = 1337) -> dict:
-    """micrograd's demo notebook: build the model after random.seed(1337), then run
-    `steps` iterations of its training loop, timing each loop body.
-
-    With `collect`, the previous step's graph is dropped and the cyclic garbage collector
-    run *before* the timer starts (so every step starts clean: the step's own cost). Without
-    it the loop runs exactly as in the notebook, and a step also pays for disposing of the
-    previous step's graph (reference counting for ours, the cyclic collector for micrograd's
-    closures). With `gc_off` the cyclic collector is also disabled while the step runs:
-    what is left is the arithmetic and bookkeeping alone.
-    """
+def notebook_demo(n_samples: int = 100, data_seed: int = 1337):
+    """micrograd's demo notebook: its model, built after random.seed(1337), and its loss()."""
     from micrograd.engine import Value
     from micrograd.nn import MLP
 
@@ -65,6 +56,22 @@ def demo_step(steps: int, collect: bool, gc_off: bool = False, n_samples: int = 
         # also get accuracy
         accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
         return total_loss, sum(accuracy) / len(accuracy)
+
+    return model, loss
+
+
+def demo_step(steps: int, collect: bool, gc_off: bool = False, n_samples: int = 100, data_seed: int = 1337) -> dict:
+    """micrograd's demo notebook: build the model after random.seed(1337), then run
+    `steps` iterations of its training loop, timing each loop body.
+
+    With `collect`, the previous step's graph is dropped and the cyclic garbage collector
+    run *before* the timer starts (so every step starts clean: the step's own cost). Without
+    it the loop runs exactly as in the notebook, and a step also pays for disposing of the
+    previous step's graph (reference counting for ours, the cyclic collector for micrograd's
+    closures). With `gc_off` the cyclic collector is also disabled while the step runs:
+    what is left is the arithmetic and bookkeeping alone.
+    """
+    model, loss = notebook_demo(n_samples, data_seed)
 
     times, losses, accuracies, collected = [], [], [], []
     total_loss = None

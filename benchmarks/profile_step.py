@@ -16,33 +16,17 @@ import argparse
 import cProfile
 import os
 import pstats
-import random
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]  # ours, then moons.py
 
-import moons  # noqa: E402
-
-from micrograd.engine import Value  # noqa: E402
-from micrograd.nn import MLP  # noqa: E402
+from cases import notebook_demo  # noqa: E402
 
 
 def make_loop():
-    X, y = moons.make_moons(100, noise=0.1, seed=1337)
-    random.seed(1337)
-    model = MLP(2, [16, 16, 1])
-
-    def loss():
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-        return total_loss, sum(accuracy) / len(accuracy)
+    model, loss = notebook_demo()
 
     def steps(n: int) -> None:
         for k in range(n):
