@@ -113,6 +113,41 @@
     wrap.scrollTop = Math.max(0, top);
   }
 
+  function currentEdge(svg, step) {
+    // The drawing names its edges "v<parent>->op<child>" (graphviz puts that in <title>).
+    var name = step.parent + "->op" + step.child.slice(1);
+    var edges = svg.querySelectorAll("g.edge");
+    for (var i = 0; i < edges.length; i++) {
+      var title = edges[i].querySelector("title");
+      if (title && title.textContent === name) return edges[i];
+    }
+    return null;
+  }
+
+  function zoomTo(drawing, zoom) {
+    var svg = drawing.querySelector("svg");
+    if (!svg) return;
+    if (!svg.dataset.width) {  // graphviz sizes in pt: remember the natural size once
+      svg.dataset.width = String(parseFloat(svg.getAttribute("width")));
+      svg.dataset.height = String(parseFloat(svg.getAttribute("height")));
+    }
+    if (zoom === "fit") {
+      svg.setAttribute("width", "100%");
+      svg.removeAttribute("height");
+    } else {
+      svg.setAttribute("width", (Number(svg.dataset.width) * zoom).toFixed(1) + "pt");
+      svg.setAttribute("height", (Number(svg.dataset.height) * zoom).toFixed(1) + "pt");
+    }
+  }
+
+  function centreOn(drawing, element) {
+    // Scroll the drawing (only the drawing) so that the current edge is in view.
+    var pane = drawing.getBoundingClientRect();
+    var box = element.getBoundingClientRect();
+    drawing.scrollLeft += box.left + box.width / 2 - (pane.left + pane.width / 2);
+    drawing.scrollTop += box.top + box.height / 2 - (pane.top + pane.height / 2);
+  }
+
   function mount(container, data) {
     var last = data.steps.length;
     var interval = data.interval_ms || 800;
@@ -141,7 +176,15 @@
     slider.setAttribute("aria-label", "step");
     slider.addEventListener("input", function () { go(Number(slider.value)); });
     var counter = el("span", "mg-counter");
-    [prevButton, playButton, nextButton, slider, counter].forEach(function (c) { controls.appendChild(c); });
+    var zooms = ["fit", 0.5, 0.75, 1, 1.5];
+    state.zoom = 2;
+    var zoomOut = button("−", "smaller drawing", function () { setZoom(state.zoom - 1); });
+    var zoomIn = button("+", "larger drawing", function () { setZoom(state.zoom + 1); });
+    zoomOut.classList.add("mg-zoom");
+    zoomIn.classList.add("mg-zoom");
+    [prevButton, playButton, nextButton, slider, counter, zoomOut, zoomIn].forEach(function (c) {
+      controls.appendChild(c);
+    });
 
     var body = el("div", "mg-body");
     var drawing = el("figure", "mg-drawing");
@@ -159,9 +202,19 @@
     container.appendChild(controls);
     container.appendChild(body);
 
+    function setZoom(z) {
+      state.zoom = Math.max(0, Math.min(zooms.length - 1, z));
+      zoomOut.disabled = state.zoom === 0;
+      zoomIn.disabled = state.zoom === zooms.length - 1;
+      render();
+    }
+
     function render() {
       var k = state.step;
       drawing.innerHTML = data.frames[k];
+      zoomTo(drawing, zooms[state.zoom]);
+      var edge = k > 0 ? currentEdge(drawing, data.steps[k - 1]) : null;
+      if (edge) centreOn(drawing, edge);
       slider.value = String(k);
       counter.textContent = k === 0 ? "before step 1 (of " + last + ")" : "step " + k + " of " + last;
       prevButton.disabled = k === 0;
