@@ -15,11 +15,11 @@ pytest.importorskip("graphviz")
 if shutil.which("dot") is None:
     pytest.skip("Graphviz's dot is not installed: the page's frames cannot be drawn", allow_module_level=True)
 
-from browser import save_screenshot  # noqa: E402
-from strategies import micrograd_readme_expression  # noqa: E402
+from browser import save_screenshot
+from strategies import micrograd_readme_expression
 
-from micrograd import Value, backward_steps  # noqa: E402
-from micrograd.viz import fmt  # noqa: E402
+from micrograd import Value, backward_steps
+from micrograd.viz import fmt
 
 NODE_TEXTS = """() => Object.fromEntries(
   [...document.querySelectorAll('.mg-drawing g.node')].map(g => [
@@ -48,7 +48,7 @@ def shown_step(page) -> int:
 
 
 def test_first_frame_knows_only_the_outputs_gradient(page, tmp_path):
-    steps, path, g = readme_page(tmp_path)
+    steps, path, _g = readme_page(tmp_path)
     page.goto(path.as_uri())
     texts = node_texts(page)
     out = f"v{len(steps.order) - 1}"
@@ -61,7 +61,7 @@ def test_first_frame_knows_only_the_outputs_gradient(page, tmp_path):
 
 
 def test_next_and_the_arrow_key_show_backward_steps_running_sums(page, tmp_path):
-    steps, path, g = readme_page(tmp_path)
+    steps, path, _g = readme_page(tmp_path)
     index = {node: f"v{i}" for i, node in enumerate(steps.order)}
     page.goto(path.as_uri())
     sums_seen = 0
