@@ -368,6 +368,13 @@ class BackwardSteps:
 
         return step_through(self, **options)
 
+    def network(self, model: object, outputs: object, **options: Any):
+        """This pass over a network, neuron by neuron (`micrograd.viz.steps.NetworkSteps`):
+        `model` an MLP, `outputs` what ``model(x)`` returned, the cost made from them."""
+        from micrograd.viz.steps import NetworkSteps
+
+        return NetworkSteps(self, model, outputs, **options)
+
     def row_data(self, step: Step) -> dict[str, Any]:
         """One step as JSON-ready data: the table's cells, the numbers and the marks."""
         cells = self._step_cells(step)
