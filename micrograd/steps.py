@@ -236,7 +236,9 @@ class BackwardSteps:
         shown = [number(t) for t in terms]
         if len(shown) > 6:
             shown = [*shown[:3], f"…({len(shown) - 5} more)…", *shown[-2:]]
-        return f"{total} = " + " + ".join(t if not t.startswith("-") else f"({t})" for t in shown)
+        return f"{total} = " + " + ".join(
+            t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(shown)
+        )
 
     def _step_cells(self, step: Step) -> tuple[str, ...]:
         """(step, edge, local, upstream, contribution, running sum, note) for the tables."""
