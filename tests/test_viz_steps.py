@@ -15,7 +15,7 @@ graphviz = pytest.importorskip("graphviz")
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
 from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
-from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, page_data, page_html  # noqa: E402
+from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, pack_frames, page_data, page_html  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -177,6 +177,23 @@ def test_the_pages_frames_share_one_layout():
             assert (x, y) == first[name], name
     # draw_step(steady=True) is the same picture as the page's frame
     assert "WIDTH=" in draw_step(steps, 3, steady=True).source and "WIDTH=" not in draw_step(steps, 3).source
+
+
+def test_packed_frames_rebuild_every_frame():
+    frames = [
+        'head<g id="node1" class="node">A</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">F</g>tail',
+    ]
+    packed = pack_frames(frames)
+    assert len(packed["base"]) == 3 and [len(p) for p in packed["patches"]] == [1, 1]
+    pieces, rebuilt = list(packed["base"]), ["".join(packed["base"])]
+    for patch in packed["patches"]:  # what MicrogradSteps.unpackFrames does
+        for i, piece in patch:
+            pieces[i] = piece
+        rebuilt.append("".join(pieces))
+    assert rebuilt == frames
+    assert pack_frames([frames[0], 'head<g id="node1">A</g>']) is None  # different shapes: stored whole
 
 
 def test_too_many_steps_for_a_page_is_a_clear_error():
