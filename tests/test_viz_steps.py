@@ -215,7 +215,7 @@ def test_the_widget_steps_through_the_frames():
     view = steps.widget()
     assert isinstance(view, widgets.VBox)
     controls, body = view.children
-    previous, play, following, slider = controls.children
+    previous, play, following, slider, fit = controls.children
     drawing, side = body.children
     assert isinstance(play, widgets.Play) and isinstance(slider, widgets.IntSlider) and slider.max == 4
     assert "Before any step" in side.value and previous.disabled
@@ -229,6 +229,11 @@ def test_the_widget_steps_through_the_frames():
     assert following.disabled
     previous.click()
     assert slider.value == 3
+    assert drawing.value.startswith('<svg width="') and 'pt" height=' in drawing.value[:40]
+    fit.click()
+    assert drawing.value.startswith('<svg width="100%"') and fit.description == "actual size"
+    fit.click()
+    assert 'pt" height=' in drawing.value[:40]
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron

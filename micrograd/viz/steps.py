@@ -404,21 +404,33 @@ def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, uni
     widgets.jslink((play, "value"), (slider, "value"))
     previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
     following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
-    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%"))
+    fit = widgets.Button(description="fit width", tooltip="the whole drawing in view, or its actual size")
+    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%", max_height="640px"))
     panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
 
     def show(change: object = None) -> None:
         k = slider.value
-        drawing.value = frames[k]
+        fitted = fit.description == "actual size"
+        drawing.value = _fit_width(frames[k]) if fitted else frames[k]
         panel.value = side(k)
         previous.disabled, following.disabled = k == 0, k == last
 
+    def toggle_fit(_: object) -> None:
+        fit.description = "actual size" if fit.description == "fit width" else "fit width"
+        show()
+
     previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
     following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
+    fit.on_click(toggle_fit)
     slider.observe(show, names="value")
     show()
-    controls = widgets.HBox([previous, play, following, slider])
+    controls = widgets.HBox([previous, play, following, slider, fit])
     return widgets.VBox([controls, widgets.HBox([drawing, panel])])
+
+
+def _fit_width(svg: str) -> str:
+    """The SVG scaled to the width of its container (graphviz gives it a size in points)."""
+    return re.sub(r'^<svg width="[\d.]+pt" height="[\d.]+pt"', '<svg width="100%"', svg, count=1)
 
 
 def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
