@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from micrograd._atomic import write_text_atomically
 from micrograd.engine import Value
-from micrograd.steps import BackwardSteps, Step
+from micrograd.steps import BackwardSteps, Step, _written_sum
 from micrograd.viz._core import (
     DIMMED,
     GRAD_INK,
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["asset_text", "draw_step", "page_data", "page_html", "save_html", "step_through"]
 
-DEFAULT_MAX_STEPS = 300  # frames on one page; each is a drawing of the whole graph
+DEFAULT_MAX_STEPS = 150  # frames on one page; each is a run of `dot` over the whole graph
 PENDING = "#b35900"  # a gradient that will still receive contributions
 
 _USED_EDGE = {"color": GRAD_INK, "fontcolor": GRAD_INK, "penwidth": "1.6"}
@@ -196,7 +196,7 @@ def draw_step(
     done = steps[:k]
     current: Step | None = done[-1] if done else None
     used = {(s.child, s.argument): s for s in done}
-    known = steps.grads_after(k)
+    known, terms = steps._state(k)
     final = {s.parent for s in done if s.final} | {root}
     index = {node: i for i, node in enumerate(steps.order)}
     room = _room_for or (_room(steps) if steady else None)
@@ -207,7 +207,7 @@ def draw_step(
         kind = _value_kind(node, root, params, inputs)
         kinds.add(kind)
         marked = current is not None and node in (current.child, current.parent)
-        grad = _grad_cell(node in known, node in final, steps.sum_text(node, k, number=fmt))
+        grad = _grad_cell(node in known, node in final, _written_sum(node, known, terms, fmt))
         grad = _in_room(grad, room.grads[node] if room else None)
         drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain")
         if node.parents:
@@ -234,7 +234,7 @@ def draw_step(
             '<FONT COLOR="#9a9a9a">grad ?: not reached yet</FONT>',
         ]
         drawing.attr(label=_legend(kinds, True, False, extra), labelloc="b", labeljust="l")
-    drawing.text_summary = _frame_text(steps, k)
+    drawing.text_summary = _frame_text(steps, k, known, terms)
     return drawing
 
 
@@ -246,14 +246,12 @@ def _edge_style(step: Step | None, current: Step | None, local: float) -> dict[s
     return {"label": fmt(step.local), **(_SKIPPED_EDGE if step.skipped else _USED_EDGE)}
 
 
-def _frame_text(steps: BackwardSteps, k: int) -> str:
-    """The frame as text, for where `dot` is missing."""
+def _frame_text(steps: BackwardSteps, k: int, known: dict, terms: dict) -> str:
+    """The frame as text, for where `dot` is missing: the step, then the gradients nearest the output."""
     names = steps.names()
     head = f"after step {k} of {len(steps)}: {steps.arithmetic(steps[k - 1])}" if k else "before any step"
-    lines = [head]
-    for node in reversed(steps.order):
-        lines.append(f"  ∂/∂{names[node]} = {steps.sum_text(node, k, number=fmt)}")
-    return "\n".join(lines[:61])
+    shown = steps.order[:-61:-1]
+    return "\n".join([head] + [f"  ∂/∂{names[node]} = {_written_sum(node, known, terms, fmt)}" for node in shown])
 
 
 # --------------------------------------------------------------------------- the page
