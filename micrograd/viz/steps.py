@@ -115,19 +115,13 @@ def _largest(sizes) -> Size:
 
 def _measure(texts: set[tuple[str, int]]) -> dict[tuple[str, int], Size]:
     """Each (text, font size)'s size in points, as `dot` lays it out: one run over all of them."""
-    graphviz = _import_graphviz()
     drawing = _new_drawing("measure")
     ordered = sorted(texts)
     for n, (text, size) in enumerate(ordered):
         drawing.node(
             f"t{n}", f"<{_escape(text)}>", shape="plaintext", margin="0", width="0", height="0", fontsize=str(size)
         )
-    try:
-        plain = drawing.pipe(format="plain", encoding="utf-8")
-    except graphviz.ExecutableNotFound:
-        raise RuntimeError(
-            f"the step-through needs Graphviz's `dot` program to draw its frames. {INSTALL_DOT}"
-        ) from None
+    plain = _pipe(drawing, "plain")
     sizes = {}
     for line in plain.splitlines():
         parts = line.split(" ", 6)
@@ -262,15 +256,20 @@ def asset_text(name: str) -> str:
     return resources.files("micrograd").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def _svg(drawing: graphviz.Digraph) -> str:
-    """The drawing as an inline SVG element (no XML prolog or doctype)."""
+def _pipe(drawing: graphviz.Digraph, format: str) -> str:
+    """`dot`'s output for the drawing, or a RuntimeError that says how to install it."""
     graphviz = _import_graphviz()
     try:
-        svg = drawing.pipe(format="svg", encoding="utf-8")
+        return drawing.pipe(format=format, encoding="utf-8")
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
             f"the step-through needs Graphviz's `dot` program to draw its frames. {INSTALL_DOT}"
         ) from None
+
+
+def _svg(drawing: graphviz.Digraph) -> str:
+    """The drawing as an inline SVG element (no XML prolog or doctype)."""
+    svg = _pipe(drawing, "svg")
     return svg[svg.index("<svg") :]
 
 
