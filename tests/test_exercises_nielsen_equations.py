@@ -55,3 +55,12 @@ def test_reference_mode_accepts_both_solutions(monkeypatch, report):
     model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
     assert check("05.bp1-cross-entropy", ..., model=model, x=[1.0, -1.0], y=[0.0, 1.0]).ok
     assert check("05.bp2-by-hand", ..., t=report.trace, layer=3, j=1).ok
+
+
+def test_checking_bp1_leaves_the_models_gradients_alone():
+    """Regression: judging an answer ran backward() on the model, so later cells read other grads."""
+    model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=3)
+    check_backprop_equations(model, [0.4, 1.2], [1.0, 0.0])
+    before = [p.grad for p in model.parameters()]
+    check("05.bp1-cross-entropy", lambda a, y: a - y, model=model, x=[0.4, 1.2], y=[1.0, 0.0])
+    assert [p.grad for p in model.parameters()] == before

@@ -56,15 +56,23 @@ def bp2_delta(t: Trace, layer: int, j: int) -> float:
 
 
 def cross_entropy_deltas(model: MLP, x: Sequence[float], y: Sequence[float]) -> tuple[list[float], list[float]]:
-    """The output activations and the engine's δᴸ (z.grad) for C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)]."""
-    for layer in model.layers:
-        layer.zero_grad()
-    t = trace(model, x)
-    cost = None
-    for a, target in zip(t.output, y):
-        term = -(target * a.log() + (1 - target) * (1 - a).log())
-        cost = term if cost is None else cost + term
-    cost.backward()
+    """The output activations and the engine's δᴸ (z.grad) for C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)].
+
+    The model's parameter grads are left as they were: checking an answer must not change
+    what the notebook's later cells read.
+    """
+    params = model.parameters()
+    saved = [p.grad for p in params]
+    try:
+        t = trace(model, x)
+        cost = None
+        for a, target in zip(t.output, y):
+            term = -(target * a.log() + (1 - target) * (1 - a).log())
+            cost = term if cost is None else cost + term
+        cost.backward()
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
     return [a.data for a in t.output], [z.grad for z in t.zs[-1]]
 
 
