@@ -23,6 +23,7 @@ import micrograd  # noqa: E402
 from micrograd import Value, no_grad, topological_order  # noqa: E402
 from micrograd.nn import MLP, Layer  # noqa: E402
 from micrograd.viz import DEFAULT_MAX_NODES, KIND_COLOURS, draw_dot, draw_network, fmt  # noqa: E402
+from micrograd.viz._core import GRAD_INK  # noqa: E402
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
@@ -642,7 +643,7 @@ def test_network_weights_show_w_and_their_gradient():
     layer2 = model.layers[1]
     w = layer2.neurons[2].w[1]  # from neuron 2 of hidden layer 1 to neuron 3 of hidden layer 2
     label = node_line(source, "w2_2_1")
-    assert f"w {fmt(w.data)}" in label and f"∂C/∂w {fmt(w.grad)}" in label
+    assert f"w {fmt(w.data)}" in label and f'COLOR="{GRAD_INK}">{fmt(w.grad)}<' in label  # ∂C/∂w under w
     assert edge_lines(source, "L1_1", "w2_2_1") and edge_lines(source, "w2_2_1", "L2_2")
     colour = "#3b6fb6" if w.data >= 0 else "#c0392b"
     assert colour in edge_lines(source, "w2_2_1", "L2_2")[0]
@@ -767,3 +768,13 @@ def test_network_renders_to_svg():
     model, out = network_2332()
     svg = draw_network(model, outputs=out)._repr_svg_()
     assert "<svg" in svg and "hidden layer 1 (sigmoid)" in svg
+
+
+@needs_dot
+def test_network_2332_with_every_label_fits_jupyter_without_shrinking_its_text():
+    """Regression: the 2-3-3-2 network with w and ∂C/∂w on every edge was 1320 pt wide, so
+    Jupyter shrank it to about half size. 1000 pt keeps 12 pt text readable (see test_notebooks)."""
+    model, out = network_2332()
+    svg = draw_network(model, outputs=out).pipe(format="svg", encoding="utf-8")
+    width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+    assert width <= 1000
