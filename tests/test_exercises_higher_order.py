@@ -44,6 +44,8 @@ def test_wrong_rules_are_caught_with_a_reason():
     floats_only = check("08.local-rule", lambda out, x: (math.cos(0) * (1 - x * x) / math.pow(1 + x * x, 2),))
     assert not floats_only.ok and "not on Values" in floats_only.message
     assert "a function" in check("08.local-rule", 0.5).message
+    blows_up = check("08.local-rule", lambda out, x: (1 / (x + 1.7),))  # fine at 0.3, divides by zero at -1.7
+    assert not blows_up.ok and "raised ZeroDivisionError at x = -1.7" in blows_up.message
 
 
 def test_reference_mode_accepts_both(monkeypatch):

@@ -78,6 +78,8 @@ def _judge_local_rule(answer, expected, context) -> tuple[bool, str]:
                     f"your rule works on floats but not on Values ({type(error).__name__}: {error}). Write it with "
                     "+ − * / ** only, so that grad(..., create_graph=True) can differentiate it again."
                 )
+            except Exception as error:  # the reader's code, e.g. a division by zero somewhere
+                return False, f"your rule raised {type(error).__name__} at x = {point}: {error}"
     return True, f"gradcheck accepts your rule, first and second order, at x = {', '.join(map(str, POINTS))}."
 
 
