@@ -72,6 +72,9 @@ def _judge_reverse_sweep(answer, expected, context) -> tuple[bool, str]:
     judge=_judge_reverse_sweep,
 )
 def reverse_sweep_solution(f: Callable[..., Value], inputs: Sequence[float]) -> Callable[[Value], dict[Value, float]]:
+    """The fixed sweep; `f` and `inputs` are named so that `check` asks for them: the judge runs
+    the reader's sweep on f's graph at `inputs`."""
+
     def reverse_sweep(out: Value) -> dict[Value, float]:
         adjoint = {out: 1.0}
         for v in reversed(topological_order(out)):

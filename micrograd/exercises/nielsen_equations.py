@@ -109,6 +109,9 @@ def _judge_bp1_cross_entropy(answer, expected, context) -> tuple[bool, str]:
     judge=_judge_bp1_cross_entropy,
 )
 def bp1_cross_entropy(model: MLP, x: Sequence[float], y: Sequence[float]) -> Callable[[float, float], float]:
+    """The derived formula; `model`, `x` and `y` are named so that `check` asks for them: the
+    judge differentiates the cost on them."""
+
     def delta(a: float, target: float) -> float:
         """(−y/a + (1 − y)/(1 − a)) · a(1 − a), simplified: the σ' cancels."""
         return a - target
