@@ -163,8 +163,8 @@ def draw_step(
     value shows ``grad ?``. In frame k, the edges of steps 1..k are drawn in the gradient's
     colour, the edge of step k in red with ``local × upstream = contribution``, and every
     value reached shows its gradient so far: orange while more contributions are to come,
-    written out as the sum of its terms once it has several (``grad 4.0000 = 1.0000 +
-    3.0000``). Waiting edges show their local derivative in grey; a skipped step's edge
+    written out as the sum of its terms once it has several (``grad 4 = 1 + 3``).
+    Waiting edges show their local derivative in grey; a skipped step's edge
     (its child's gradient is 0, so ``backward()`` adds nothing) is dashed. The last frame
     shows the gradients ``draw_dot`` shows after ``backward()``.
 
@@ -175,7 +175,7 @@ def draw_step(
     >>> from micrograd import Value, backward_steps
     >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
     >>> steps = backward_steps(a * b + a)
-    >>> "grad 4.0000 = 1.0000 + 3.0000" in draw_step(steps, 3).source
+    >>> "grad 4 = 1 + 3" in draw_step(steps, 3).source
     True
     """
     if not isinstance(steps, BackwardSteps):
@@ -195,7 +195,9 @@ def draw_step(
     index = {node: i for i, node in enumerate(steps.order)}
     room = _room_for or (_room(steps) if steady else None)
 
-    drawing = _new_drawing("backward", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
+    drawing = _new_drawing(
+        "backward", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in"
+    )  # parents in order, as draw_dot lays them out
     kinds = set()
     for i, node in enumerate(steps.order):
         kind = _value_kind(node, root, params, inputs)
