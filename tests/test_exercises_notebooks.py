@@ -172,3 +172,34 @@ def test_weight_gradient_is_backwards_and_names_the_missing_factors(net2332):
     slope = a.data * (1 - a.data)
     assert "σ'" in _wrong("03.weight-gradient", x.data * a.grad, **context)
     assert "input" in _wrong("03.weight-gradient", slope * a.grad, **context)
+
+
+# --------------------------------------------------------------------------- 10
+
+
+def test_running_sum_adds_the_contribution_and_names_the_overwrite():
+    from types import SimpleNamespace
+
+    step = SimpleNamespace(before=-0.5, local=2.0, upstream=0.25, contribution=0.5, after=0.0)
+    assert solution("10.running-sum", step=step) == 0.0
+    assert "= instead of +=" in _wrong("10.running-sum", 0.5, step=step)
+    assert "before this step" in _wrong("10.running-sum", -0.5, step=step)
+
+
+def test_overwritten_gradient_is_the_last_write_and_leaves_grads_alone():
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b + a  # backward order: c's edges first (a gets 1), then a*b's (a gets b = -3)
+    c.backward()
+    assert solution("10.overwritten", output=c, wrt=a) == -3.0
+    assert a.grad == -2.0 and b.grad == 2.0  # the solver restored every grad
+    assert "true gradient" in _wrong("10.overwritten", -2.0, output=c, wrt=a)
+
+
+def test_equals_bug_judge_wants_the_bug_and_only_the_bug():
+    from micrograd.exercises.watch_backward import overwriting_backward
+
+    assert check("10.equals-bug", overwriting_backward)
+    assert "correct backward" in _wrong("10.equals-bug", Value.backward)
+    assert "no value is used twice" in _wrong("10.equals-bug", lambda root: None)
+    assert "raised ZeroDivisionError" in _wrong("10.equals-bug", lambda root: 1 / 0)
+    assert "function" in _wrong("10.equals-bug", 3)
