@@ -177,13 +177,20 @@ def test_weight_gradient_is_backwards_and_names_the_missing_factors(net2332):
 # --------------------------------------------------------------------------- 10
 
 
-def test_running_sum_adds_the_contribution_and_names_the_overwrite():
-    from types import SimpleNamespace
+def test_running_sum_is_the_steps_own_after_and_names_the_overwrite():
+    from strategies import micrograd_readme_expression
 
-    step = SimpleNamespace(before=-0.5, local=2.0, upstream=0.25, contribution=0.5, after=0.0)
-    assert solution("10.running-sum", step=step) == 0.0
-    assert "= instead of +=" in _wrong("10.running-sum", 0.5, step=step)
-    assert "before this step" in _wrong("10.running-sum", -0.5, step=step)
+    from micrograd import backward_steps
+
+    steps = backward_steps(micrograd_readme_expression(Value(-4.0), Value(2.0)))
+    summing = [step for step in steps if step.summing]
+    assert summing
+    for step in summing:
+        assert solution("10.running-sum", step=step) == step.after
+        assert check("10.running-sum", step.after, step=step)
+    step = summing[0]
+    assert "= instead of +=" in _wrong("10.running-sum", step.contribution, step=step)
+    assert "before this step" in _wrong("10.running-sum", step.before, step=step)
 
 
 def test_overwritten_gradient_is_the_last_write_and_leaves_grads_alone():
