@@ -20,13 +20,14 @@ from micrograd.gradcheck import GradcheckError, gradcheck
 
 
 def _running_sum_mistakes(step) -> dict[float, str]:
+    # Later entries win where values coincide (local == contribution when upstream is 1).
     return {
+        step.local: "that is the local derivative alone; the contribution is local × upstream.",
+        step.before: "that is the sum before this step; this step adds its own contribution to it.",
         step.contribution: (
             "that is this step's contribution alone, as if it replaced what was there: the = instead of += "
             "bug. The node already holds the contributions of earlier steps."
         ),
-        step.before: "that is the sum before this step; this step adds its own contribution to it.",
-        step.local: "that is the local derivative alone; the contribution is local × upstream.",
     }
 
 
