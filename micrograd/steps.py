@@ -236,7 +236,9 @@ class BackwardSteps:
         shown = [number(t) for t in terms]
         if len(shown) > 6:
             shown = [*shown[:3], f"…({len(shown) - 5} more)…", *shown[-2:]]
-        return f"{total} = " + " + ".join(t if not t.startswith("-") else f"({t})" for t in shown)
+        return f"{total} = " + " + ".join(
+            t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(shown)
+        )
 
     def _step_cells(self, step: Step) -> tuple[str, ...]:
         """(step, edge, local, upstream, contribution, running sum, note) for the tables."""
@@ -367,6 +369,13 @@ class BackwardSteps:
         from micrograd.viz.steps import step_through
 
         return step_through(self, **options)
+
+    def network(self, model: object, outputs: object, **options: Any):
+        """This pass over a network, neuron by neuron (`micrograd.viz.steps.NetworkSteps`):
+        `model` an MLP, `outputs` what ``model(x)`` returned, the cost made from them."""
+        from micrograd.viz.steps import NetworkSteps
+
+        return NetworkSteps(self, model, outputs, **options)
 
     def row_data(self, step: Step) -> dict[str, Any]:
         """One step as JSON-ready data: the table's cells, the numbers and the marks."""

@@ -260,3 +260,20 @@ def test_docstring_examples_run():
     import micrograd.steps
 
     assert doctest.testmod(micrograd.steps).failed == 0
+
+
+def test_the_readme_step_table_is_what_the_code_prints():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```\nbackward() of L:") + 4
+    shown = readme[start : readme.index("```", start)].rstrip("\n")
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = c + a
+    d.label = "d"
+    L = d * a
+    L.label = "L"
+    assert str(backward_steps(L)) == shown

@@ -13,6 +13,7 @@ from strategies import expressions, micrograd_readme_expression
 graphviz = pytest.importorskip("graphviz")
 
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
+from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
 from micrograd.viz.steps import _script_json, asset_text, draw_step, page_data, page_html  # noqa: E402
 
@@ -191,3 +192,82 @@ def test_the_widget_steps_through_the_frames():
     assert following.disabled
     previous.click()
     assert slider.value == 3
+
+
+# --------------------------------------------------------------------------- the network, neuron by neuron
+
+
+def network_frames():
+    from micrograd.nielsen import trace
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = trace(model, [0.5, -1.0])
+    cost = 0.5 * ((t.output[0] - 1.0) ** 2 + (t.output[1] - 0.0) ** 2)
+    return model, t, cost, backward_steps(cost).network(model, t.output)
+
+
+def test_network_frames_go_back_layer_by_layer_one_neuron_at_a_time():
+    _model, _t, _cost, frames = network_frames()
+    assert len(frames) == 8
+    layers = [c for c, _ in frames.neurons]
+    assert layers == sorted(layers, reverse=True)  # the output layer first (BP1), then BP2 backwards
+    numbers = [frames.step_number(n) for n in range(len(frames) + 1)]
+    assert numbers == sorted(numbers) and numbers[-1] == len(frames.steps)
+
+
+def test_each_network_frame_states_bp1_or_bp2_with_backwards_numbers():
+    _model, t, cost, frames = network_frames()
+    cost.backward()
+    for n, (c, j) in enumerate(frames.neurons, 1):
+        z, a = t.zs[c - 1][j], t.activations[c - 1][j]
+        equation = frames.equation(n)
+        assert equation.startswith("BP1" if c == 3 else "BP2")
+        assert equation.endswith(f"× {fmt(a.local_grads[0])} = {fmt(z.grad)}")  # δ = (…) × σ'(z)
+        if c < 3:  # one term w·δ per neuron of the next layer
+            nxt = t.zs[c]
+            assert equation.count(" + ") == len(nxt) - 1
+            expected = [zz.local_grads[zz.parents.index(a)] * zz.grad for zz in nxt]
+            assert frames.steps.terms_after(a, frames.step_number(n)) == expected
+
+
+def test_network_frames_show_unknown_gradients_as_question_marks_until_reached():
+    model, t, cost, frames = network_frames()
+    first = frames.draw(0).source
+    assert "?" in first and "before any neuron" in first
+    cost.backward()
+    last = frames.draw(len(frames)).source
+    assert ">?<" not in last
+    # The last frame shows every gradient backward() computed, as draw_network does.
+    mine = re.findall(r">(-?\d+\.\d{4})<", draw_network_source(model, t))
+    assert sorted(re.findall(r">(-?\d+\.\d{4})<", last)) == sorted(mine)
+    current = frames.draw(3).source  # hidden layer 2: BP2, its weights to the outputs in purple
+    assert current.count(f'color="{GRAD_INK}"') >= 2 * 2 and "BP2: δ = (Σ w·δ) × σ&#x27;(z)" in current
+
+
+def draw_network_source(model, t) -> str:
+    from micrograd import draw_network
+
+    return draw_network(model, outputs=t.output).source
+
+
+def test_network_frames_refuse_outputs_from_another_pass():
+    from micrograd.nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    other = model([1.0, 2.0])
+    with pytest.raises(ValueError, match="not part of this backward pass"):
+        backward_steps(out * 2).network(model, other)
+    with pytest.raises(ValueError, match="frame must be an int from 0 to 3"):
+        backward_steps(out * 2).network(model, out).draw(4)
+
+
+@needs_dot
+def test_network_widget_steps_through_the_neurons():
+    pytest.importorskip("ipywidgets")
+    *_, frames = network_frames()
+    controls, body = frames.widget().children
+    slider = controls.children[3]
+    slider.value = 3
+    assert "BP2" in body.children[1].value and "<svg" in body.children[0].value

@@ -14,11 +14,13 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from micrograd._atomic import write_text_atomically
+from micrograd.engine import Value
 from micrograd.steps import BackwardSteps, Step
 from micrograd.viz._core import (
     DIMMED,
@@ -266,24 +268,28 @@ def step_through(steps: BackwardSteps, interval_ms: int = 900, **options: Any):
     current step's arithmetic side by side. Standard ipywidgets only (Button, Play,
     IntSlider, HTML), so it works in JupyterLab, Notebook 7 and VS Code.
     """
+    return _player(frames_svg(steps, **options), lambda k: _side_panel(steps, k), interval_ms, "step")
+
+
+def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, unit: str):
+    """Frames of SVG with controls and a side panel (HTML of the frame number), as ipywidgets."""
     try:
         import ipywidgets as widgets
     except ImportError as error:
         raise ImportError("the step-through view needs ipywidgets: pip install 'micrograd-paths[notebooks]'") from error
-    frames = frames_svg(steps, **options)
-    last = len(steps)
+    last = len(frames) - 1
     play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval_ms, description="play")
-    slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=True)
+    slider = widgets.IntSlider(value=0, min=0, max=last, description=unit, continuous_update=True)
     widgets.jslink((play, "value"), (slider, "value"))
     previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
     following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
     drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%"))
-    arithmetic = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
+    panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
 
     def show(change: object = None) -> None:
         k = slider.value
         drawing.value = frames[k]
-        arithmetic.value = _side_panel(steps, k)
+        panel.value = side(k)
         previous.disabled, following.disabled = k == 0, k == last
 
     previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
@@ -291,7 +297,7 @@ def step_through(steps: BackwardSteps, interval_ms: int = 900, **options: Any):
     slider.observe(show, names="value")
     show()
     controls = widgets.HBox([previous, play, following, slider])
-    return widgets.VBox([controls, widgets.HBox([drawing, arithmetic])])
+    return widgets.VBox([controls, widgets.HBox([drawing, panel])])
 
 
 def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
@@ -320,3 +326,107 @@ def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
         + "</table>"
     )
     return f"<div style='padding:0 0 0 12px'>{head}<br><br>{table}</div>"
+
+
+# --------------------------------------------------------------------------- the network, neuron by neuron
+
+
+class NetworkSteps:
+    """`draw_network` stepped neuron by neuron through a backward pass: δ of each layer
+    computed from the next layer's (Nielsen's BP2) as ``backward()`` does it.
+
+    Frame n (1 ≤ n ≤ len) is the network once the n-th neuron's δ = ∂C/∂z is known and
+    ``backward()`` has passed it on (its ∂C/∂b, its weights' ∂C/∂w and its share of the
+    previous layer's ∂C/∂a), neurons in the order ``backward()`` finishes them. The neuron
+    has a red border, the caption gives BP1 or BP2 with the numbers, the weights that
+    carried the next layer's δ back are thick and purple (the gradients' colour), and
+    every gradient not yet known is ``?``. Frame 0 is before any neuron (the
+    cost's own steps only). Make one with ``backward_steps(cost).network(model, outputs)``.
+
+    >>> from micrograd import backward_steps
+    >>> from micrograd.nn import MLP
+    >>> model = MLP(2, [3, 3, 2], activation="sigmoid", seed=1)
+    >>> out = model([0.5, -1.0])
+    >>> cost = 0.5 * ((out[0] - 1) ** 2 + out[1] ** 2)
+    >>> frames = backward_steps(cost).network(model, out)
+    >>> len(frames), frames.neurons[:3]     # output layer first (BP1), then back layer by layer
+    (8, [(3, 0), (3, 1), (2, 0)])
+    """
+
+    def __init__(self, steps: BackwardSteps, model: object, outputs: object, show_weights: bool | None = None) -> None:
+        from micrograd.viz.network import _AUTO_WEIGHT_LABELS_UP_TO, _layers_of, _trace, _value_list
+
+        self.steps = steps
+        self.layers = _layers_of(model)
+        self.trace = _trace(self.layers, _value_list("outputs", outputs), grads=True)
+        self.sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
+        if show_weights is None:
+            show_weights = max(m * n for m, n in zip(self.sizes, self.sizes[1:])) <= _AUTO_WEIGHT_LABELS_UP_TO
+        self.show_weights = show_weights
+        done: dict[Value, int] = {}  # the step after which each value's own edges are all walked
+        for step in steps:
+            done[step.child] = step.number
+        zs = {(c, k): z for c, layer in enumerate(self.trace.z, 1) for k, z in enumerate(layer)}
+        missing = [spot for spot, z in zs.items() if z not in done]
+        if missing:
+            raise ValueError(
+                "the network's outputs are not part of this backward pass: pass the outputs the cost was made from"
+            )
+        self.neurons = sorted(zs, key=lambda spot: done[zs[spot]])
+        self._after = [done[zs[spot]] for spot in self.neurons]
+        self._before = min(s.number for s in steps if s.child in zs.values()) - 1
+
+    def __len__(self) -> int:
+        return len(self.neurons)
+
+    def step_number(self, n: int) -> int:
+        """The number of backward steps frame `n` stands after."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= len(self):
+            raise ValueError(f"frame must be an int from 0 to {len(self)} (the number of neurons), got {n!r}")
+        return self._after[n - 1] if n else self._before
+
+    def draw(self, n: int) -> graphviz.Digraph:
+        """The network after `n` neurons' δ are known (see the class)."""
+        from micrograd.viz.network import _Marks, _network_drawing, _spot_name
+
+        k = self.step_number(n)
+        known = self.steps.grads_after(k)
+        marks = _Marks(grad=known.get)
+        marks.caption = "before any neuron: the cost's own steps" if n == 0 else ""
+        if n:
+            spot = self.neurons[n - 1]
+            c, j = spot
+            marks.spots = {spot}
+            if c < len(self.layers):  # BP2: the next layer's δ come back along its weights
+                marks.weights = {(c + 1, i, j) for i in range(self.sizes[c + 1])}
+                marks.colour = GRAD_INK
+            where = _spot_name(self.layers, spot)
+            marks.caption = f"neuron {n} of {len(self)}, {where}:   {self.equation(n)}"
+        return _network_drawing(self.layers, self.sizes, self.trace, self.show_weights, True, marks)
+
+    def equation(self, n: int) -> str:
+        """BP1 or BP2 with frame `n`'s numbers: ``BP2: δ = (0.0047 + (-0.0022)) × 0.19 = 0.0005``."""
+        c, j = self.neurons[n - 1]
+        z, a = self.trace.z[c - 1][j], self.trace.a[c - 1][j]
+        k = self.step_number(n)
+        terms = [fmt(t) if i == 0 or t >= 0 else f"({fmt(t)})" for i, t in enumerate(self.steps.terms_after(a, k))]
+        known = self.steps.grads_after(k)
+        delta = fmt(known[z])
+        if c == len(self.layers):  # the cost's own derivative arrives at the output activation
+            equation, symbols, incoming = "BP1", "∂C/∂a", fmt(known.get(a, 0.0))
+        else:  # one term w·δ from each neuron of the next layer: the sum over k
+            equation, symbols = "BP2", "(Σ w·δ)"
+            incoming = f"({' + '.join(terms)})" if len(terms) > 1 else (terms[0] if terms else "0")
+        if a is z:  # a linear neuron: δ is the sum itself
+            return f"{equation}: δ = {symbols} = {incoming} = {delta}"
+        return f"{equation}: δ = {symbols} × σ'(z) = {incoming} × {fmt(a.local_grads[0])} = {delta}"
+
+    def widget(self, interval_ms: int = 1200):
+        """Step through the neurons in Jupyter (ipywidgets)."""
+        frames = [_svg(self.draw(n)) for n in range(len(self) + 1)]
+        return _player(frames, self._side_panel, interval_ms, "neuron")
+
+    def _side_panel(self, n: int) -> str:
+        if n == 0:
+            return "<b>Before any neuron</b>: the cost has passed ∂C/∂a back to the output layer."
+        return f"<b>Neuron {n} of {len(self)}</b><br>{html.escape(self.equation(n))}"
