@@ -133,10 +133,11 @@ def test_graph_writes_an_svg_with_the_paths_highlighted(tmp_path):
 
 
 @needs_drawing
-def test_without_dot_an_svg_is_a_one_line_error_and_nothing_is_written(tmp_path):
+@pytest.mark.parametrize("flag, name", [("--graph", "graph.svg"), ("--html", "steps.html")])
+def test_without_dot_a_drawing_is_a_one_line_error_and_nothing_is_written(tmp_path, flag, name):
     env = {**os.environ, "PATH": str(tmp_path)}  # a PATH with no dot on it
-    target = tmp_path / "graph.svg"
-    result = run_cli("a*b", "a=2", "b=3", "--graph", str(target), env=env)
+    target = tmp_path / name
+    result = run_cli("a*b", "a=2", "b=3", flag, str(target), env=env)
     assert result.returncode == 2
     assert_one_line_error(result.stderr)
     assert "dot" in result.stderr
@@ -167,17 +168,6 @@ def test_html_writes_the_step_through_page_and_nothing_else(tmp_path):
     assert "\\u003csvg" in page
     assert "<title>backward() of a*a + a</title>" in page
     assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]  # no temporary file left
-
-
-@needs_drawing
-def test_html_without_dot_is_a_one_line_error_and_nothing_is_written(tmp_path):
-    env = {**os.environ, "PATH": str(tmp_path)}
-    target = tmp_path / "steps.html"
-    result = run_cli("a*b", "a=2", "b=3", "--html", str(target), env=env)
-    assert result.returncode == 2
-    assert_one_line_error(result.stderr)
-    assert "dot" in result.stderr
-    assert not target.exists()
 
 
 def test_html_into_a_missing_directory_is_refused_before_any_work(tmp_path):
