@@ -15,7 +15,7 @@ graphviz = pytest.importorskip("graphviz")
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
 from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
-from micrograd.viz.steps import _script_json, asset_text, draw_step, page_data, page_html  # noqa: E402
+from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, page_data, page_html  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -157,6 +157,26 @@ def test_page_html_inlines_everything_and_needs_no_network(tmp_path):
     path = tmp_path / "page.html"
     steps.save_html(path)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@needs_dot
+def test_the_pages_frames_share_one_layout():
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    steps = backward_steps(micrograd_readme_expression(a, b))
+    frames = frames_svg(steps)
+
+    def centres(svg: str) -> dict[str, tuple[float, float]]:
+        """Each value box's first text position: where the box is."""
+        found = re.findall(r"<title>(v\d+)</title>.*?<text[^>]* x=\"([-\d.]+)\" y=\"([-\d.]+)\"", svg, flags=re.S)
+        return {name: (float(x), float(y)) for name, x, y in found}
+
+    first = centres(frames[0])
+    assert len(first) == len(steps.order)
+    for svg in frames[1:]:  # the boxes stay put while their numbers and colours change
+        for name, (x, y) in centres(svg).items():
+            assert (x, y) == first[name], name
+    # draw_step(steady=True) is the same picture as the page's frame
+    assert "WIDTH=" in draw_step(steps, 3, steady=True).source and "WIDTH=" not in draw_step(steps, 3).source
 
 
 def test_too_many_steps_for_a_page_is_a_clear_error():

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +69,86 @@ def _grad_cell(known: bool, final: bool, text: str) -> str:
     return f'<FONT COLOR="{PENDING}">grad {_escape(text)} <I>so far</I></FONT>'
 
 
+def _grad_words(known: bool, final: bool, text: str) -> str:
+    """What `_grad_cell` shows, as plain text (for measuring it)."""
+    return "grad ?" if not known else f"grad {text}" + ("" if final else " so far")
+
+
+Size = tuple[float, float]  # width, height in points
+
+
+@dataclass
+class _Room:
+    """The space every value's grad cell and every edge's label needs in its widest frame.
+
+    Reserving it in every frame gives every frame the same layout: stepping moves nothing
+    but the colours and the numbers.
+    """
+
+    grads: dict[Value, Size]
+    labels: dict[tuple[Value, int], Size]  # (child, argument)
+
+
+def _room(steps: BackwardSteps) -> _Room:
+    """Measure (with `dot` itself, so in the fonts it will draw with) the widest text each grad
+    cell and edge label takes in any frame."""
+    texts: dict[Value, set[str]] = {node: {"grad ?"} for node in steps.order}
+    texts[steps.output] = {_grad_words(True, True, fmt(1.0))}
+    for step in steps:
+        total = steps.sum_text(step.parent, step.number, number=fmt)
+        texts[step.parent].add(_grad_words(True, False, total))
+        texts[step.parent].add(_grad_words(True, True, total))
+    labels = {(s.child, s.argument): {(fmt(s.local), 10), (_current_label(s), 12)} for s in steps}
+    measured = _measure({(t, 12) for words in texts.values() for t in words} | set().union(*labels.values()))
+    return _Room(
+        {node: _largest(measured[(t, 12)] for t in words) for node, words in texts.items()},
+        {edge: _largest(measured[t] for t in options) for edge, options in labels.items()},
+    )
+
+
+def _largest(sizes) -> Size:
+    sizes = list(sizes)
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def _measure(texts: set[tuple[str, int]]) -> dict[tuple[str, int], Size]:
+    """Each (text, font size)'s size in points, as `dot` lays it out: one run over all of them."""
+    graphviz = _import_graphviz()
+    drawing = _new_drawing("measure")
+    ordered = sorted(texts)
+    for n, (text, size) in enumerate(ordered):
+        drawing.node(
+            f"t{n}", f"<{_escape(text)}>", shape="plaintext", margin="0", width="0", height="0", fontsize=str(size)
+        )
+    try:
+        plain = drawing.pipe(format="plain", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(
+            f"the step-through needs Graphviz's `dot` program to draw its frames. {INSTALL_DOT}"
+        ) from None
+    sizes = {}
+    for line in plain.splitlines():
+        parts = line.split(" ", 6)
+        if parts[0] == "node":
+            sizes[ordered[int(parts[1][1:])]] = (float(parts[4]) * 72, float(parts[5]) * 72)
+    return sizes
+
+
+def _in_room(markup: str, size: Size | None) -> str:
+    """`markup` in a cell at least `size` large (graphviz's WIDTH and HEIGHT are minimums)."""
+    if size is None:
+        return markup
+    width, height = size
+    return (
+        f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+        f'<TD WIDTH="{math.ceil(width)}" HEIGHT="{math.ceil(height)}">{markup}</TD></TR></TABLE>'
+    )
+
+
+def _current_label(step: Step) -> str:
+    return f"{fmt(step.local)} × {fmt(step.upstream)} = {fmt(step.contribution)}"
+
+
 def draw_step(
     steps: BackwardSteps,
     k: int,
@@ -76,6 +158,8 @@ def draw_step(
     inputs=None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
+    steady: bool = False,
+    _room_for: _Room | None = None,
 ) -> graphviz.Digraph:
     """The graph of ``steps.output`` after the first `k` steps of its backward pass.
 
@@ -87,6 +171,10 @@ def draw_step(
     3.0000``). Waiting edges show their local derivative in grey; a skipped step's edge
     (its child's gradient is 0, so ``backward()`` adds nothing) is dashed. The last frame
     shows the gradients ``draw_dot`` shows after ``backward()``.
+
+    `steady` reserves, in every value's box and on every edge, the room its widest frame
+    needs (measured by one extra run of ``dot``), so that all frames share one layout:
+    what the step-through page and widget use.
 
     >>> from micrograd import Value, backward_steps
     >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
@@ -109,6 +197,7 @@ def draw_step(
     known = steps.grads_after(k)
     final = {s.parent for s in done if s.final} | {root}
     index = {node: i for i, node in enumerate(steps.order)}
+    room = _room_for or (_room(steps) if steady else None)
 
     drawing = _new_drawing("backward", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
     kinds = set()
@@ -117,9 +206,15 @@ def draw_step(
         kinds.add(kind)
         marked = current is not None and node in (current.child, current.parent)
         grad = _grad_cell(node in known, node in final, steps.sum_text(node, k, number=fmt))
-        drawing.node(f"v{i}", _value_label(node, kind, marked, grad), shape="plain")
+        grad = _in_room(grad, room.grads[node] if room else None)
+        drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain")
         if node.parents:
-            edges = [_edge_style(used.get((node, j)), current, local) for j, local in enumerate(node.local_grads)]
+            edges = []
+            for j, local in enumerate(node.local_grads):
+                style = _edge_style(used.get((node, j)), current, local)
+                if room:
+                    style["label"] = f"<{_in_room(_escape(style['label']), room.labels[node, j])}>"
+                edges.append(style)
             is_current = current is not None and current.child is node
             out_edge = (
                 _CURRENT_EDGE
@@ -145,7 +240,7 @@ def _edge_style(step: Step | None, current: Step | None, local: float) -> dict[s
     if step is None:
         return {"label": fmt(local), **_WAITING_EDGE}
     if step is current:
-        return {"label": f"{fmt(step.local)} × {fmt(step.upstream)} = {fmt(step.contribution)}", **_CURRENT_EDGE}
+        return {"label": _current_label(step), **_CURRENT_EDGE}
     return {"label": fmt(step.local), **(_SKIPPED_EDGE if step.skipped else _USED_EDGE)}
 
 
@@ -180,8 +275,10 @@ def _svg(drawing: graphviz.Digraph) -> str:
 
 
 def frames_svg(steps: BackwardSteps, **options: Any) -> list[str]:
-    """Every frame's SVG, 0..len(steps), drawn by `dot` on as many cores as there are."""
-    drawings = [draw_step(steps, k, **options) for k in range(len(steps) + 1)]
+    """Every frame's SVG, 0..len(steps), all with one layout (`draw_step`'s `steady`), drawn
+    by `dot` on as many cores as there are."""
+    room = _room(steps)
+    drawings = [draw_step(steps, k, _room_for=room, **options) for k in range(len(steps) + 1)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # dot runs as a subprocess
         return list(pool.map(_svg, drawings))
 
