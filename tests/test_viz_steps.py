@@ -15,7 +15,7 @@ graphviz = pytest.importorskip("graphviz")
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
 from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
-from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, page_data, page_html  # noqa: E402
+from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, pack_frames, page_data, page_html  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -179,6 +179,23 @@ def test_the_pages_frames_share_one_layout():
     assert "WIDTH=" in draw_step(steps, 3, steady=True).source and "WIDTH=" not in draw_step(steps, 3).source
 
 
+def test_packed_frames_rebuild_every_frame():
+    frames = [
+        'head<g id="node1" class="node">A</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">F</g>tail',
+    ]
+    packed = pack_frames(frames)
+    assert len(packed["base"]) == 3 and [len(p) for p in packed["patches"]] == [1, 1]
+    pieces, rebuilt = list(packed["base"]), ["".join(packed["base"])]
+    for patch in packed["patches"]:  # what MicrogradSteps.unpackFrames does
+        for i, piece in patch:
+            pieces[i] = piece
+        rebuilt.append("".join(pieces))
+    assert rebuilt == frames
+    assert pack_frames([frames[0], 'head<g id="node1">A</g>']) is None  # different shapes: stored whole
+
+
 def test_too_many_steps_for_a_page_is_a_clear_error():
     x = Value(0.5)
     y = x
@@ -198,7 +215,7 @@ def test_the_widget_steps_through_the_frames():
     view = steps.widget()
     assert isinstance(view, widgets.VBox)
     controls, body = view.children
-    previous, play, following, slider = controls.children
+    previous, play, following, slider, fit = controls.children
     drawing, side = body.children
     assert isinstance(play, widgets.Play) and isinstance(slider, widgets.IntSlider) and slider.max == 4
     assert "Before any step" in side.value and previous.disabled
@@ -212,6 +229,11 @@ def test_the_widget_steps_through_the_frames():
     assert following.disabled
     previous.click()
     assert slider.value == 3
+    assert drawing.value.startswith('<svg width="') and 'pt" height=' in drawing.value[:40]
+    fit.click()
+    assert drawing.value.startswith('<svg width="100%"') and fit.description == "actual size"
+    fit.click()
+    assert 'pt" height=' in drawing.value[:40]
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron

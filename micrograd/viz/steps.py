@@ -15,10 +15,12 @@ import html
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from micrograd._atomic import write_text_atomically
@@ -326,13 +328,35 @@ def _script_json(data: dict[str, Any]) -> str:
     return text
 
 
+# Where a graphviz SVG's groups begin: one per value, operation and edge, in a fixed order.
+_SVG_GROUP = re.compile(r'(?=<g id="(?:node|edge)\d+")')
+
+
+def pack_frames(frames: list[str]) -> dict[str, Any] | None:
+    """Frames that share one layout, stored as the first one's pieces and, for each later
+    frame, only the pieces that changed: ``{"base": [...], "patches": [[[i, piece], ...], ...]}``.
+
+    A step changes a few values and edges, so this is a small fraction of the full frames.
+    ``MicrogradSteps.unpackFrames`` (stepthrough.js) rebuilds them. None when the frames do
+    not split alike (then the page carries them whole).
+    """
+    pieces = [_SVG_GROUP.split(frame) for frame in frames]
+    if not pieces or len({len(p) for p in pieces}) != 1:
+        return None
+    patches = [[[i, b] for i, (a, b) in enumerate(zip(before, after)) if a != b] for before, after in pairwise(pieces)]
+    return {"base": pieces[0], "patches": patches}
+
+
 def page_html(data: dict[str, Any]) -> str:
-    """The standalone page: the template with the styles, the script and `data` inline."""
+    """The standalone page: the template with the styles, the script and `data` inline (its
+    frames packed with `pack_frames` when they share a layout; the page unpacks them)."""
+    packed = pack_frames(data.get("frames", []))
+    embedded = {**data, "frames": None, "packed_frames": packed} if packed else data
     parts = {
         "{{title}}": html.escape(str(data.get("title", "backward()"))),
         "{{css}}": asset_text("stepthrough.css"),
         "{{js}}": asset_text("stepthrough.js"),
-        "{{data}}": _script_json(data),
+        "{{data}}": _script_json(embedded),
     }
     page = asset_text("stepthrough.html")
     for marker in parts:  # each marker once, and inserted text is never searched again
@@ -380,21 +404,33 @@ def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, uni
     widgets.jslink((play, "value"), (slider, "value"))
     previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
     following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
-    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%"))
+    fit = widgets.Button(description="fit width", tooltip="the whole drawing in view, or its actual size")
+    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%", max_height="640px"))
     panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
 
     def show(change: object = None) -> None:
         k = slider.value
-        drawing.value = frames[k]
+        fitted = fit.description == "actual size"
+        drawing.value = _fit_width(frames[k]) if fitted else frames[k]
         panel.value = side(k)
         previous.disabled, following.disabled = k == 0, k == last
 
+    def toggle_fit(_: object) -> None:
+        fit.description = "actual size" if fit.description == "fit width" else "fit width"
+        show()
+
     previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
     following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
+    fit.on_click(toggle_fit)
     slider.observe(show, names="value")
     show()
-    controls = widgets.HBox([previous, play, following, slider])
+    controls = widgets.HBox([previous, play, following, slider, fit])
     return widgets.VBox([controls, widgets.HBox([drawing, panel])])
+
+
+def _fit_width(svg: str) -> str:
+    """The SVG scaled to the width of its container (graphviz gives it a size in points)."""
+    return re.sub(r'^<svg width="[\d.]+pt" height="[\d.]+pt"', '<svg width="100%"', svg, count=1)
 
 
 def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
@@ -458,7 +494,7 @@ class NetworkSteps:
         self.trace = _trace(self.layers, _value_list("outputs", outputs), grads=True)
         self.sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
         if show_weights is None:
-            show_weights = max(m * n for m, n in zip(self.sizes, self.sizes[1:])) <= _AUTO_WEIGHT_LABELS_UP_TO
+            show_weights = max(m * n for m, n in pairwise(self.sizes)) <= _AUTO_WEIGHT_LABELS_UP_TO
         self.show_weights = show_weights
         done: dict[Value, int] = {}  # the step after which each value's own edges are all walked
         for step in steps:
