@@ -49,6 +49,7 @@ from micrograd.engine import Value, enable_grad, topological_order
 __all__ = ["DerivativeCheck", "GradcheckError", "GradcheckWarning", "gradcheck"]
 
 Status = Literal["ok", "mismatch", "undecidable"]
+Backward = Callable[[Value], None]  # fills in .grad of everything its argument depends on
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,15 @@ def _call(f: Callable[..., Value], point: Sequence[float]) -> tuple[list[Value],
     return xs, y
 
 
-def _backward_grads(y: Value, xs: list[Value], order: list[Value]) -> list[float]:
-    """What `backward()` gives each input, leaving every ``.grad`` as it was found.
+def _backward_grads(y: Value, xs: list[Value], order: list[Value], backward: Backward) -> list[float]:
+    """What `backward` gives each input, leaving every ``.grad`` as it was found.
 
     `f` may close over values from outside (a model's parameters, say); their grads must
     not change just because someone checked `f`.
     """
     saved = [node.grad for node in order]
     saved_inputs = [x.grad for x in xs]
-    y.backward()
+    backward(y)
     result = [x.grad for x in xs]
     for node, g in zip(order, saved):
         node.grad = g
@@ -158,7 +159,8 @@ def _backward_grads(y: Value, xs: list[Value], order: list[Value]) -> list[float
     return result
 
 
-def _evaluate(f: Callable[..., Value], point: Sequence[float], with_grads: bool) -> _Evaluation:
+def _evaluate(f: Callable[..., Value], point: Sequence[float], backward: Backward | None) -> _Evaluation:
+    """`f` at `point`; its gradient too when a `backward` pass is given."""
     xs, y = _call(f, point)
     order = topological_order(y)
     position = {node: k for k, node in enumerate(order)}
@@ -174,7 +176,7 @@ def _evaluate(f: Callable[..., Value], point: Sequence[float], with_grads: bool)
         kink = getattr(node.op, "kink", None)
         if kink is not None and parents:
             kinks.append((k, str(node.op), parents[0].data, kink, node.label))
-    grads = _backward_grads(y, xs, order) if with_grads else None
+    grads = _backward_grads(y, xs, order, backward) if backward else None
     return _Evaluation(y.data, grads, tuple(shape), tuple(kinks))
 
 
@@ -303,6 +305,7 @@ def gradcheck(
     rtol: float = 1e-3,
     order: int = 1,
     undecidable: Literal["warn", "raise", "ignore"] = "warn",
+    backward: Backward | None = None,
 ) -> bool:
     """Check the derivatives of `f` at `inputs` against central differences.
 
@@ -319,6 +322,10 @@ def gradcheck(
             because a kink (relu, abs), a Python branch or a domain edge lies within eps:
             ``"warn"`` (a `GradcheckWarning`), ``"raise"`` (a `GradcheckError`) or
             ``"ignore"``. They never count as passed or failed.
+        backward: the backward pass to check: a function of the output `Value` that fills
+            in ``.grad`` of every value it depends on. Default ``Value.backward``; pass your
+            own to see whether it is right (``order=2`` still takes its second derivatives
+            from ``micrograd.grad``).
 
     Returns:
         True when every decidable derivative agrees.
@@ -339,6 +346,10 @@ def gradcheck(
     rtol = _real("rtol", rtol)
     if isinstance(order, bool) or order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if backward is None:
+        backward = Value.backward
+    elif not callable(backward):
+        raise TypeError(f"backward must be a function of the output Value, got {type(backward).__name__} {backward!r}")
     if undecidable not in ("warn", "raise", "ignore"):
         raise ValueError(f"undecidable must be 'warn', 'raise' or 'ignore', got {undecidable!r}")
     for i, x in enumerate(point):
@@ -347,7 +358,7 @@ def gradcheck(
     names = _input_names(f, len(point))
     n = len(point)
 
-    at = _evaluate(f, point, with_grads=True)
+    at = _evaluate(f, point, backward)
     hess = None
     if order == 2:
         xs, y = _call(f, point)
@@ -372,8 +383,8 @@ def gradcheck(
         # The step actually taken after rounding, not 2·eps: x ± eps is rarely exact.
         step = above_point[j] - below_point[j]
         try:
-            below = _evaluate(f, below_point, with_grads=order == 2)
-            above = _evaluate(f, above_point, with_grads=order == 2)
+            below = _evaluate(f, below_point, backward if order == 2 else None)
+            above = _evaluate(f, above_point, backward if order == 2 else None)
         except (ArithmeticError, ValueError) as e:
             reason = f"f is not defined on both sides within eps of {names[j]}: {type(e).__name__}: {e}"
             below = above = None

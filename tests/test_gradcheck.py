@@ -389,6 +389,39 @@ def test_gradcheck_of_a_sum_of_squares_is_true_at_any_point(xs):
     assert gradcheck(lambda *v: sum(vi * vi for vi in v), xs, order=2) is True
 
 
+# --------------------------------------------------------------------------- a backward pass of your own
+
+
+def _overwriting(root):
+    """backward() with the classic bug: = instead of +=."""
+    order = micrograd.topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad = local * node.grad
+
+
+def test_a_backward_that_overwrites_is_caught_where_a_value_is_used_twice():
+    with pytest.raises(GradcheckError, match=r"analytical 1\.0") as info:
+        gradcheck(lambda a: a + a, [3.0], backward=_overwriting)
+    assert [c.name for c in info.value.mismatches] == ["∂f/∂a"]
+    with pytest.raises(GradcheckError):
+        gradcheck(micrograd_readme_expression, [-4.0, 2.0], backward=_overwriting)
+
+
+@given(floats_between(-2.0, 2.0), floats_between(-2.0, 2.0), floats_between(-2.0, 2.0))
+def test_a_backward_that_overwrites_passes_where_no_value_is_used_twice(a, b, c):
+    assert gradcheck(lambda a, b, c: (a * b + c).tanh(), [a, b, c], backward=_overwriting) is True
+
+
+def test_the_default_backward_is_value_backward_and_a_non_function_is_refused():
+    assert gradcheck(lambda a: a + a, [3.0], backward=Value.backward) is True
+    with pytest.raises(TypeError, match="backward must be a function"):
+        gradcheck(lambda a: a + a, [3.0], backward="backward")
+
+
 # --------------------------------------------------------------------------- the public name
 
 

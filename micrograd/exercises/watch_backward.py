@@ -1,0 +1,149 @@
+"""Exercises of notebook 10, watching backward() add up the paths.
+
+- ``10.running-sum``: a node's running sum after a step where a second contribution arrives.
+- ``10.overwritten``: what a backward pass with ``=`` instead of ``+=`` leaves in a gradient.
+- ``10.equals-bug``: write that broken backward pass yourself; `gradcheck` must catch it on
+  ``a + a`` and pass it where no value is used twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from micrograd.engine import Value, topological_order
+from micrograd.exercises._core import exercise, judge_number
+from micrograd.explain import forward_grad
+from micrograd.gradcheck import GradcheckError, gradcheck
+
+# --------------------------------------------------------------------------- the running sum
+
+
+def _running_sum_mistakes(step) -> dict[float, str]:
+    # Later entries win where values coincide (local == contribution when upstream is 1).
+    return {
+        step.local: "that is the local derivative alone; the contribution is local × upstream.",
+        step.before: "that is the sum before this step; this step adds its own contribution to it.",
+        step.contribution: (
+            "that is this step's contribution alone, as if it replaced what was there: the = instead of += "
+            "bug. The node already holds the contributions of earlier steps."
+        ),
+    }
+
+
+@exercise(
+    "10.running-sum",
+    "The parent's gradient after this step: what it held before, plus local × upstream.",
+    hint="Read the parent's gradient so far from the previous steps, then add this step's local × upstream.",
+    judge=judge_number(rel=1e-4, mistakes=_running_sum_mistakes),
+)
+def _running_sum(step) -> float:
+    return step.before + step.local * step.upstream
+
+
+# --------------------------------------------------------------------------- the = bug
+
+
+def overwriting_backward(root: Value) -> None:
+    """`backward()` with the classic bug: ``parent.grad = local * grad`` instead of ``+=``.
+
+    Each contribution *replaces* the ones before it, so a value with several consumers
+    keeps only the last path's share. Kept here to compare with and for the exercises.
+    """
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad = local * node.grad  # the bug: = throws away what other paths brought
+
+
+def _with_grads_kept(output: Value, run: Callable[[], float]) -> float:
+    """Run `run` (which may overwrite grads in `output`'s graph), then restore every grad."""
+    order = topological_order(output)
+    saved = [node.grad for node in order]
+    try:
+        return run()
+    finally:
+        for node, g in zip(order, saved):
+            node.grad = g
+
+
+def _overwritten_mistakes(output: Value, wrt: Value) -> dict[float, str]:
+    return {
+        forward_grad(output, wrt): (
+            "that is the true gradient, every path added up. With = each contribution replaces the one "
+            "before it: which one is written last?"
+        ),
+        0.0: "something is written into it: every path ends with a contribution to it.",
+    }
+
+
+@exercise(
+    "10.overwritten",
+    "With = instead of +=, what does the gradient of `wrt` end up as?",
+    hint="Go through the steps in backward()'s order; with = only the last write into a node survives, "
+    "and the nodes upstream may be wrong already.",
+    judge=judge_number(rel=1e-9, mistakes=_overwritten_mistakes),
+)
+def _overwritten(output: Value, wrt: Value) -> float:
+    def run() -> float:
+        overwriting_backward(output)
+        return wrt.grad
+
+    return _with_grads_kept(output, run)
+
+
+# The graphs the judge tries a backward pass on: one where no value is used twice (the bug
+# is invisible there) and one where a value is used twice (a + a: the bug shows).
+_TREE = (lambda a, b, c: (a * b + c).tanh() * 2.0, [0.7, -1.3, 0.4])
+_REUSE = (lambda a: a + a, [3.0])
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0]
+
+
+def _gradcheck_verdict(backward: Callable[[Value], None], f, inputs) -> GradcheckError | None:
+    """None when gradcheck passes `backward` on f at inputs, else the GradcheckError."""
+    try:
+        gradcheck(f, inputs, backward=backward)
+    except GradcheckError as e:
+        return e
+    return None
+
+
+def _judge_equals_bug(answer: Any, expected: Any, context: Mapping[str, Any]) -> tuple[bool, str]:
+    if not callable(answer):
+        return False, f"the answer should be a function root -> None (your backward pass), got {answer!r}"
+    try:
+        on_tree = _gradcheck_verdict(answer, *_TREE)
+        on_reuse = _gradcheck_verdict(answer, *_REUSE)
+    except Exception as e:  # the reader's code: any error is a wrong answer, shown as such
+        return False, f"your backward pass raised {type(e).__name__}: {e}"
+    if on_tree is not None:
+        return False, (
+            "it is wrong even on tanh(a·b + c)·2, where no value is used twice, so it is more broken "
+            f"than the = bug: {_first_line(on_tree)}"
+        )
+    if on_reuse is None:
+        return False, (
+            "gradcheck passes it on a + a: it adds both contributions, so it is the correct backward. "
+            "The bug is to assign each contribution instead of adding it."
+        )
+    (mismatch,) = on_reuse.mismatches
+    return True, (
+        f"gradcheck caught it on a + a: analytical {mismatch.analytical!r}, numerical "
+        f"{mismatch.numerical:.6g}. One of the two paths was overwritten."
+    )
+
+
+@exercise(
+    "10.equals-bug",
+    "Write backward() with = instead of += (a function of the output); gradcheck must catch it.",
+    hint="Start from the backward pass in the notebook and change the one line that updates parent.grad.",
+    judge=_judge_equals_bug,
+)
+def _equals_bug() -> Callable[[Value], None]:
+    return overwriting_backward
