@@ -220,9 +220,8 @@ def plot_decision_boundary(
             lines.append(Line2D([], [], color="#222222", linewidth=1.6, label="boundary (score 0)"))
         if margins:  # where the hinge loss stops charging: |score| >= 1 on the right side
             ax.contour(gx, gy, scores, levels=[-1.0, 1.0], colors="#444444", linewidths=0.9, linestyles="--", alpha=0.6)
-            lines.append(
-                Line2D([], [], color="#444444", linewidth=0.9, linestyle="--", alpha=0.6, label="hinge margins (score ±1)")
-            )
+            label = "hinge margins (score ±1)"
+            lines.append(Line2D([], [], color="#444444", linewidth=0.9, linestyle="--", alpha=0.6, label=label))
         bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02, extend="both", extendfrac=0.03)
         # The two halves of the bar have different scales: ticks for each half separately.
         ticks = [t for t in MaxNLocator(3).tick_values(-low, 0) if -low <= t < 0] + [0.0]
