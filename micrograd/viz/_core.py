@@ -68,10 +68,28 @@ def _drawing_class() -> type:
         """A `graphviz.Digraph` whose Jupyter display falls back to text without `dot`.
 
         Only the notebook display is forgiving: ``pipe``, ``render`` and ``view`` raise
-        as graphviz's do.
+        as graphviz's do. ``render`` and ``view`` delete the DOT source file they write
+        on the way unless ``cleanup=False``: ``render("graph", format="png")`` leaves
+        graph.png alone. Outside Jupyter, ``repr`` says what is drawn and how to see it.
         """
 
         text_summary: str = ""  # what the drawing says, shown when it cannot be rendered
+        size: str = ""  # what is drawn, counted: "7 values, 6 edges"
+
+        def __repr__(self) -> str:
+            size = f" ({self.size})" if self.size else ""
+            return (
+                f"<micrograd drawing{size}: Jupyter shows it; elsewhere "
+                '.render("graph", format="png") writes graph.png, .view() opens it, .source is its DOT text>'
+            )
+
+        # graphviz keeps the DOT file it renders from unless told not to; a learner who asked
+        # for a picture gets the picture only (cleanup=False keeps the source, as graphviz does).
+        def render(self, *args, cleanup: bool = True, **kwargs) -> str:
+            return super().render(*args, cleanup=cleanup, **kwargs)
+
+        def view(self, *args, cleanup: bool = True, **kwargs) -> str:
+            return super().view(*args, cleanup=cleanup, **kwargs)
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, Any]:
             try:
@@ -120,6 +138,10 @@ def fmt(x: float) -> str:
     """A number with 4 decimals, as micrograd's drawings print them (`-0.0000` is `0.0000`)."""
     text = f"{x:.4f}" if abs(x) < 1e9 else f"{x:.4e}"
     return "0.0000" if text == "-0.0000" else text
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _escape(text: str) -> str:
