@@ -378,16 +378,16 @@ def test_repr_says_what_is_drawn_and_how_to_see_it():
     a = Value(2.0, label="a")
     y = a * a + 1  # values a, a*a, 1, y; edges a->a*a twice, a*a->y, 1->y
     text = repr(draw_dot(y))
-    assert text.startswith("<micrograd drawing (4 values, 4 edges): ") and text.endswith(">")
+    assert text.startswith("<micrograd drawing: 4 values, 4 edges; Jupyter shows it") and text.endswith(">")
     assert '.render("graph", format="png") writes graph.png' in text and ".view()" in text
     assert "object at 0x" not in text
-    assert repr(draw_dot(y, hide=[a])).startswith("<micrograd drawing (3 values, 2 edges)")  # what is shown
-    assert repr(draw_dot(a)).startswith("<micrograd drawing (1 value, 0 edges)")
+    assert repr(draw_dot(y, hide=[a])).startswith("<micrograd drawing: 3 values, 2 edges;")  # what is shown
+    assert repr(draw_dot(a)).startswith("<micrograd drawing: 1 value, 0 edges;")
 
 
 def test_repr_of_a_network_counts_its_neurons_and_weights():
     model = MLP(2, [3, 3, 2], activation="sigmoid", seed=0)
-    assert repr(draw_network(model)).startswith("<micrograd drawing (a 2-3-3-2 network, 8 neurons, 21 weights): ")
+    assert repr(draw_network(model)).startswith("<micrograd drawing: a 2-3-3-2 network, 8 neurons, 21 weights;")
 
 
 def test_without_dot_jupyter_shows_text_that_says_how_to_install_graphviz(no_dot):

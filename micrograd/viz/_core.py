@@ -77,11 +77,9 @@ def _drawing_class() -> type:
         size: str = ""  # what is drawn, counted: "7 values, 6 edges"
 
         def __repr__(self) -> str:
-            size = f" ({self.size})" if self.size else ""
-            return (
-                f"<micrograd drawing{size}: Jupyter shows it; elsewhere "
-                '.render("graph", format="png") writes graph.png, .view() opens it, .source is its DOT text>'
-            )
+            size = f" {self.size};" if self.size else ""
+            see = 'Jupyter shows it, .render("graph", format="png") writes graph.png, .view() opens it'
+            return f"<micrograd drawing:{size} {see}>"
 
         # graphviz keeps the DOT file it renders from unless told not to; a learner who asked
         # for a picture gets the picture only (cleanup=False keeps the source, as graphviz does).
