@@ -2,25 +2,24 @@
 
 How to write an example in README.md so that this test checks it:
 
-1. A ```python block runs on its own, as a script in a fresh namespace, in an empty
+1. A ```python block runs on its own, as a script in a fresh interpreter, in an empty
    temporary folder (files it writes land there). So it needs its own imports.
-2. If the next fenced block is a plain ``` block, with only blank lines and at most one line
-   starting with "prints" between them, that plain block is exactly what the code prints
-   (stdout; progress bars on stderr are not part of it).
-   Without one, the code must print nothing: show values in an output block, not in
-   comments that can drift.
+2. If the next fenced block is a plain ``` block, with only blank lines and at most one
+   line starting with "prints" between them, that plain block is exactly what the code
+   prints (stdout; a progress bar on stderr is not part of it). Without one, the code must
+   print nothing: show values in an output block, not in comments that can drift.
 3. A ```pycon block is a Python prompt session, on its own like (1): each ">>> " line's
-   output follows it exactly, checked by doctest.
+   output follows it exactly, checked by `python -m doctest`.
 4. A plain ``` block whose first line starts with "$ micrograd" is a shell session: each
-   "$ micrograd ARGS" line runs the command (in an empty temporary folder, stdout and
-   stderr together, as a log shows them, since stderr is no terminal here) and the lines
-   up to the next "$ " line are exactly its output.
-5. In expected output of (2) and (4), a last line "..." means the output goes on (only the lines before it
-   are compared), and durations (a number followed by s, ms or µs) match any duration, as
-   they change from run to run. Nothing else is loose.
+   "$ micrograd ARGS" line runs the command in an empty temporary folder, and the lines up
+   to the next "$ " line are exactly its stdout and stderr together, as a log shows them
+   (stderr is no terminal here, so progress comes as lines, not a bar).
+5. In the output of (2) and (4), a last line "..." means the output goes on (only the lines
+   before it are compared), and durations (a number followed by s, ms or µs) match any
+   duration, as they change from run to run. Nothing else is loose.
 6. A plain ``` block that is neither (2) nor (4) fails this test. Fence text that is not
-   output as ```text, and commands that cannot run here (they take minutes, or never
-   return) as ```sh: those two are not checked, so keep them rare.
+   output as ```text, and commands that cannot run here as ```sh: those two are not
+   checked, so keep them rare. Every example must end within TIMEOUT seconds.
 
 Examples that need what a lean install lacks (Graphviz's `dot` to render, matplotlib to
 plot, an optional package) are skipped, with the reason, where it is missing.
@@ -28,21 +27,20 @@ plot, an optional package) are skipped, with the reason, where it is missing.
 
 from __future__ import annotations
 
-import contextlib
-import doctest
-import io
 import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from micrograd.cli import main as micrograd_main
-
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+TIMEOUT = 300  # seconds for one example: a server that never returns fails instead of hanging
 OPTIONAL_PACKAGES = {"graphviz", "matplotlib", "tqdm", "numpy", "ipywidgets", "IPython"}
 DURATION = re.compile(r"\b\d+(?:\.\d+)? ?(?:s|ms|µs)\b")
 PRINTS = re.compile(r"^prints\b", re.IGNORECASE)  # "prints", "prints:", "prints (on stdout)" ...
@@ -131,25 +129,55 @@ def missing_requirement(text: str) -> str | None:
     return None
 
 
-def run_python(source: str, first_line: int) -> str:
-    """Run `source` (which starts on README line `first_line`) as a script; return its stdout."""
-    code = compile("\n" * first_line + source, str(README), "exec")  # tracebacks name README lines
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, {"__name__": "__main__"})
-    return out.getvalue()
+def run(command: list[str], folder: Path, merge: bool = False) -> subprocess.CompletedProcess:
+    """`command` in `folder`; with `merge`, stderr goes into stdout in order, as a log shows it."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONUNBUFFERED": "1",  # stdout and stderr in the order they were written
+        "MPLBACKEND": "Agg",  # pictures to files, never a window
+    }
+    try:
+        return subprocess.run(
+            command,
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{shlex.join(command)} was still running after {TIMEOUT} s (fence it as ```sh if it never ends)")
 
 
-def run_prompts(block: Block) -> str:
-    """Run a ```pycon block with doctest; return its report of failures ("" when all pass)."""
-    test = doctest.DocTestParser().get_doctest(block.text, {"__name__": "__main__"}, "README", str(README), block.line)
-    report = io.StringIO()
-    doctest.DocTestRunner(optionflags=0).run(test, out=report.write)
-    return report.getvalue()
+def skip_if_optional_package_missing(stderr: str) -> None:
+    missing = re.search(r"ModuleNotFoundError: No module named '(\w+)", stderr)
+    if missing and missing.group(1) in OPTIONAL_PACKAGES:
+        pytest.skip(f"{missing.group(1)} is not installed")
 
 
-def run_session(text: str) -> list[tuple[str, str, str]]:
-    """Each (command, output, expected output) of a shell session."""
+def run_python(block: Block, folder: Path) -> str:
+    """Run a ```python block as a script of its own; return its stdout."""
+    script = folder.parent / f"README.md-line-{block.line}.py"  # tracebacks give README line numbers
+    script.write_text("\n" * block.line + block.text, encoding="utf-8")
+    done = run([sys.executable, str(script)], folder)
+    skip_if_optional_package_missing(done.stderr)
+    assert done.returncode == 0, f"README.md:{block.line} fails:\n{done.stderr}"
+    return done.stdout
+
+
+def run_prompts(block: Block, folder: Path) -> str:
+    """Run a ```pycon block with doctest in a fresh interpreter; return its failures ("" if none)."""
+    session = folder.parent / f"README.md-line-{block.line}.txt"
+    session.write_text(block.text, encoding="utf-8")
+    done = run([sys.executable, "-m", "doctest", str(session)], folder)
+    skip_if_optional_package_missing(done.stdout)
+    return done.stdout + done.stderr
+
+
+def run_session(text: str, folder: Path) -> list[tuple[str, str, str]]:
+    """Each (command, what it printed, what the block says) of a shell session."""
     runs = []
     for chunk in re.split(r"^(?=\$ )", text, flags=re.MULTILINE):
         if not chunk:
@@ -157,14 +185,8 @@ def run_session(text: str) -> list[tuple[str, str, str]]:
         command, _, expected = chunk.partition("\n")
         argv = shlex.split(command[2:])
         assert argv[0] == "micrograd", f"only micrograd commands run here, not {command!r} (fence it as ```sh)"
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            try:
-                status = micrograd_main(argv[1:])
-            except SystemExit as exit_:  # --help, --version and argparse's mistakes exit
-                status = exit_.code
-        assert status in (0, None), f"{command!r} exited with status {status}:\n{out.getvalue()}"
-        runs.append((command, out.getvalue(), expected))
+        done = run([sys.executable, "-m", "micrograd", *argv[1:]], folder, merge=True)
+        runs.append((command, done.stdout, expected))
     return runs
 
 
@@ -174,22 +196,22 @@ README_EXAMPLES, README_PROMPTS, README_SESSIONS, README_ORPHANS = examples(
 
 
 @pytest.fixture
-def in_empty_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def folder(tmp_path) -> Path:
+    """An empty folder to run an example in (the example's own files go beside it)."""
+    (tmp_path / "run").mkdir()
+    return tmp_path / "run"
+
+
+def skip_unless_runnable(block: Block) -> None:
+    why = missing_requirement(block.text)
+    if why:
+        pytest.skip(why)
 
 
 @pytest.mark.parametrize("example", README_EXAMPLES, ids=lambda e: f"README.md:{e.code.line}")
-def test_python_example_prints_its_output_block(example, in_empty_folder):
-    why = missing_requirement(example.code.text)
-    if why:
-        pytest.skip(why)
-    try:
-        printed = run_python(example.code.text, example.code.line)
-    except ModuleNotFoundError as error:
-        if error.name in OPTIONAL_PACKAGES:
-            pytest.skip(f"{error.name} is not installed")
-        raise
+def test_python_example_prints_its_output_block(example, folder):
+    skip_unless_runnable(example.code)
+    printed = run_python(example.code, folder)
     if example.output is None:
         assert printed == "", f"README.md:{example.code.line} prints, but no output block follows it:\n{printed}"
     else:
@@ -199,20 +221,16 @@ def test_python_example_prints_its_output_block(example, in_empty_folder):
 
 
 @pytest.mark.parametrize("block", README_PROMPTS, ids=lambda b: f"README.md:{b.line}")
-def test_prompt_session_answers_as_shown(block, in_empty_folder):
-    why = missing_requirement(block.text)
-    if why:
-        pytest.skip(why)
-    report = run_prompts(block)
+def test_prompt_session_answers_as_shown(block, folder):
+    skip_unless_runnable(block)
+    report = run_prompts(block, folder)
     assert report == "", report
 
 
 @pytest.mark.parametrize("session", README_SESSIONS, ids=lambda b: f"README.md:{b.line}")
-def test_shell_session_prints_its_output(session, in_empty_folder):
-    why = missing_requirement(session.text)
-    if why:
-        pytest.skip(why)
-    for command, printed, expected in run_session(session.text):
+def test_shell_session_prints_its_output(session, folder):
+    skip_unless_runnable(session)
+    for command, printed, expected in run_session(session.text, folder):
         assert same_output(printed, expected), (
             f"README.md:{session.line}: {command!r} should print\n{expected}\nbut prints\n{printed}"
         )
@@ -270,7 +288,7 @@ def test_the_convention_pairs_code_with_output_and_finds_sessions_and_orphans():
 
 
 def test_a_block_separated_by_other_prose_is_not_an_output_block():
-    found, _, _, orphans = examples(parse_blocks('```python\nprint(1)\n```\n\nSome prose.\n\n```\n1\n```\n'))
+    found, _, _, orphans = examples(parse_blocks("```python\nprint(1)\n```\n\nSome prose.\n\n```\n1\n```\n"))
     assert found[0].output is None and [o.line for o in orphans] == [7]
 
 
@@ -291,20 +309,26 @@ def test_output_comparison_is_exact_but_for_durations_and_a_final_ellipsis(actua
     assert same_output(actual, expected) is same
 
 
-def test_a_prompt_session_reports_a_wrong_answer():
+def test_a_python_example_runs_on_its_own_and_its_failure_names_the_readme_line(folder):
+    assert run_python(Block(5, "python", "import os\nprint(os.listdir())\n", []), folder) == "[]\n"
+    with pytest.raises(AssertionError, match=r'(?s)README.md-line-5.py", line 7, .*NameError: name .L. is not'):
+        run_python(Block(5, "python", "print(1)\nprint(L)\n", []), folder)
+
+
+def test_a_prompt_session_reports_a_wrong_answer(folder):
     block = Block(7, "pycon", ">>> x = 2\n>>> x * 3\n6\n>>> x + 1\n4\n", [])
-    report = run_prompts(block)
+    report = run_prompts(block, folder)
     assert "x + 1" in report and "Expected:\n    4\nGot:\n    3" in report
-    assert run_prompts(Block(7, "pycon", ">>> print('ok')\nok\n", [])) == ""
+    assert run_prompts(Block(7, "pycon", ">>> print('ok')\nok\n", []), folder) == ""
 
 
-def test_a_session_runs_each_command_and_keeps_its_expected_lines(in_empty_folder):
+def test_a_session_runs_each_command_and_keeps_its_expected_lines(folder):
     import micrograd
 
-    ((command, printed, expected),) = run_session("$ micrograd --version\nmicrograd ...\n")
+    ((command, printed, expected),) = run_session("$ micrograd --version\nmicrograd ...\n", folder)
     assert command == "$ micrograd --version"
     assert printed == f"micrograd {micrograd.__version__} (micrograd-paths)\n"
     assert expected == "micrograd ...\n"
     with pytest.raises(AssertionError, match="only micrograd commands"):
-        run_session("$ make demo\n")
-    assert os.listdir(in_empty_folder) == []
+        run_session("$ make demo\n", folder)
+    assert os.listdir(folder) == []
