@@ -10,7 +10,7 @@ program to render).
 >>> c = a * b + a
 >>> c.backward()
 >>> drawing = draw_dot(c, highlight=a)       # every path from a to c stands out
->>> 'grad -2.0000' in drawing.source           # a.grad = b + 1
+>>> 'grad -2<' in drawing.source           # a.grad = b + 1
 True
 
 In Jupyter a drawing shows itself as SVG; without ``dot`` it shows as text that says how
@@ -20,9 +20,9 @@ writes graph.png (and, unlike graphviz's default, no leftover DOT file unless
 ``cleanup=False``). ``.pipe()``, ``.render()`` and ``.view()`` raise as graphviz's do
 (``graphviz.ExecutableNotFound`` without ``dot``).
 
-Node names are numbered in topological order (``v0``, ``v1``, … and ``op3`` for the
-operation that made ``v3``), never taken from ``id()``, so the same graph always gives
-the same DOT text.
+Numbers show 4 significant figures (`fmt`). Node names are numbered in topological order
+(``v0``, ``v1``, … and ``op3`` for the operation that made ``v3``), never taken from
+``id()``, so the same graph always gives the same DOT text.
 """
 
 from micrograd.viz._core import KIND_COLOURS, fmt

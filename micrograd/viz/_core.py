@@ -4,6 +4,7 @@ back to text without `dot`, colours, number formatting and escaping."""
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -132,10 +133,25 @@ def _new_drawing(name: str, engine: str = "dot", **graph_attr: str) -> graphviz.
 # --------------------------------------------------------------------------- small helpers
 
 
-def fmt(x: float) -> str:
-    """A number with 4 decimals, as micrograd's drawings print them (`-0.0000` is `0.0000`)."""
-    text = f"{x:.4f}" if abs(x) < 1e9 else f"{x:.4e}"
-    return "0.0000" if text == "-0.0000" else text
+def fmt(x: float, digits: int = 4) -> str:
+    """A number to `digits` significant figures, the shortest way: ``6``, ``-0.5``, ``0.3333``,
+    ``1.235e-05``.
+
+    Significant figures, not a fixed number of decimals, so that a small gradient is never
+    printed as ``0.0000`` as if it were zero; only zero itself prints as ``0`` (``-0.0`` too).
+    Magnitudes below 10⁻⁴ or from 10⁹ on are written with an exponent.
+
+    >>> [fmt(2.0), fmt(-1 / 3), fmt(12345.678), fmt(-2.5e-5), fmt(0.0)]
+    ['2', '-0.3333', '12346', '-2.5e-05', '0']
+    """
+    if x == 0:
+        return "0"
+    if 1e-4 <= abs(x) < 1e9:
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+        text = f"{x:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
 
 
 def _plural(n: int, noun: str) -> str:

@@ -167,10 +167,13 @@ def _value_label(node: Value, kind: str, marked: bool) -> str:
     if marked:
         border = HIGHLIGHT
     width = 2 if marked or kind == "output" else 1
-    cells = []
     if node.label:
-        cells.append(f"<B>{_escape(node.label)}</B>")
-    cells += [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
+        cells = [f"<B>{_escape(node.label)}</B>", f"data {fmt(node.data)}"]
+    elif kind == "constant":  # a bare number in the code (the 2 of x**2, the ½ of ½(a − y)²): its value is its name
+        cells = [f"<B>{fmt(node.data)}</B>"]
+    else:
+        cells = [f"data {fmt(node.data)}"]
+    cells.append(f"grad {fmt(node.grad)}")
     row = "<VR/>".join(f'<TD><FONT COLOR="{ink}">{cell}</FONT></TD>' for cell in cells)
     return (
         f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
@@ -268,9 +271,13 @@ def draw_dot(
 ) -> graphviz.Digraph:
     """Draw the graph that computed `root`: values, operations and local derivatives.
 
-    Each value is a box with its label (if any), ``data`` and ``grad`` (4 decimals); the
-    operation that made it is the oval before it; each edge from a parent into an
-    operation carries the local derivative ∂(result)/∂(parent) when `show_local_grads`.
+    Each value is a box with its label (if any), ``data`` and ``grad`` (4 significant
+    figures, so that small values stay visible); a constant without a label (the 1 in
+    ``x + 1``) is named by its value. The operation that made a value is the oval before
+    it; each edge from a parent into an operation carries the local derivative
+    ∂(result)/∂(parent) when `show_local_grads`. An operation's parents are laid out in
+    their order (``a`` before ``b`` in ``a + b``), so z₁, z₂, z₃ or C⁰, C¹ keep the order
+    in which they were computed.
     Colours tell apart inputs (labelled leaves), `params`, constants (unlabelled leaves,
     like the 1 in ``x + 1``), computed values and the output; pass `params`/`inputs`
     to say which leaves are which. ``a * a`` shows two edges.
@@ -291,7 +298,7 @@ def draw_dot(
     >>> y = x * x + 1
     >>> y.backward()
     >>> source = draw_dot(y).source    # v0 is the 1, v1 is x, v2 = x * x, v3 = y
-    >>> source.count("v1 -> op2 [label=3.0000]")  # two edges, each d(x*x)/dx = x
+    >>> source.count("v1 -> op2 [label=3]")  # two edges, each d(x*x)/dx = x
     2
     """
     if not isinstance(root, Value):
@@ -311,7 +318,9 @@ def draw_dot(
     marked_nodes, marked_edges = _resolve_highlight(highlight, order, index)
     highlighting = bool(marked_nodes)  # dim the rest only when something stands out
 
-    drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
+    # ordering=in: each oval's incoming edges keep the order they are declared in, the
+    # order of its parents; without it dot may swap z³₁ and z³₂, or C⁰ and C¹.
+    drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in")
     kinds = set()
     for i, node in enumerate(order):
         if node in hidden:

@@ -110,7 +110,7 @@ def _forward(layers: list, x: object) -> list[Value]:
 # Sizes in inches for _NetworkLayout.
 _ROW_HEIGHT = 0.22
 _GAP_BETWEEN_NEURONS = 0.6
-_WEIGHT_LABEL_WIDTH = 1.2
+_WEIGHT_LABEL_WIDTH = 0.75
 _AUTO_WEIGHT_LABELS_UP_TO = 12  # weights between two columns; beyond this the labels crowd
 
 
@@ -141,7 +141,9 @@ def _weight_colour(w: float) -> str:
 
 def _weight_label(w: Value, grads: bool) -> str:
     colour = _weight_colour(w.data)
-    grad = f'<TR><TD><FONT COLOR="{GRAD_INK}">∂C/∂w {fmt(w.grad)}</FONT></TD></TR>' if grads else ""
+    # ∂C/∂w goes under w without its name (the legend says so): a short label keeps the
+    # columns close enough for Jupyter to show the drawing without shrinking its text.
+    grad = f'<TR><TD><FONT COLOR="{GRAD_INK}">{fmt(w.grad)}</FONT></TD></TR>' if grads else ""
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" STYLE="rounded" BGCOLOR="white" '
         f'COLOR="{colour}"><TR><TD><FONT COLOR="{colour}">w {fmt(w.data)}</FONT></TD></TR>{grad}</TABLE>>'
@@ -155,7 +157,7 @@ def _pos(x: float, y: float) -> str:
 def _network_legend(trace: _Trace | None, grads: bool) -> str:
     parts = ["blue: w &gt; 0, red: w &lt; 0, thicker: larger |w|"]
     if grads:
-        parts.append("∂C/∂·: grads from your backward()")
+        parts.append("∂C/∂·: grads from your backward(); on an edge, w above ∂C/∂w")
     if trace and trace.grads:
         parts.append("δ = ∂C/∂z")
     return f'<<FONT POINT-SIZE="10">{"   ·   ".join(parts)}</FONT>>'
@@ -177,7 +179,7 @@ def draw_network(
     edge is a weight with its value w, blue for w > 0 and red for w < 0, thicker for
     larger |w|. With `show_grads`, ∂C/∂b and ∂C/∂w are shown too: they are ``b.grad``
     and ``w.grad``, so call ``backward()`` on your cost first. `show_weights` puts a
-    label with w (and ∂C/∂w) on every edge; by default only when no two neighbouring
+    label with w (and ∂C/∂w under it) on every edge; by default only when no two neighbouring
     columns are joined by more than 12 weights, beyond which the labels cannot fit.
 
     To see a forward pass too, pass one of
@@ -252,11 +254,11 @@ class _NetworkLayout:
 
     def __init__(self, sizes: list[int], rows: int, grads: bool, weight_labels: bool) -> None:
         self.pitch = rows * _ROW_HEIGHT + 0.1 + _GAP_BETWEEN_NEURONS
-        self.widths = [1.2 if grads else 0.8] + [1.4 if grads else 1.0] * (len(sizes) - 1)
+        self.widths = [1.5 if grads else 0.8] + [1.7 if grads else 1.0] * (len(sizes) - 1)
         self.x = [0.0]
         for c in range(1, len(sizes)):
             if weight_labels:  # room for one label per source side by side
-                between = _WEIGHT_LABEL_WIDTH * sizes[c - 1] + 0.9
+                between = _WEIGHT_LABEL_WIDTH * sizes[c - 1] + 0.3
             else:  # room for the fan of lines to stay apart
                 between = max(1.4, 0.25 * max(sizes[c - 1], sizes[c]))
             self.x.append(self.x[-1] + (self.widths[c - 1] + self.widths[c]) / 2 + between)
