@@ -688,6 +688,11 @@ def compare(old: dict, new: dict, old_name: str) -> str:
     return "\n".join(lines)
 
 
+def default_output(quick: bool) -> Path:
+    """Where a run goes without --output: the ignored runs/ folder, never the reference."""
+    return RUNS_DIR / ("quick.json" if quick else "full.json")
+
+
 def shown(path: Path) -> Path:
     """`path` relative to the repository when it is inside it (shorter to read)."""
     path = path.resolve()
@@ -732,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cannot read {args.compare}: {error}", file=sys.stderr)
             return 2
     cfg = QUICK if args.quick else FULL
-    output = Path(args.output) if args.output else RUNS_DIR / ("quick.json" if args.quick else "full.json")
+    output = Path(args.output) if args.output else default_output(args.quick)
 
     problem = ensure_micrograd_010()
     with_theirs = problem is None
