@@ -1,18 +1,20 @@
-# `make test` and `make demo` set everything up themselves on a fresh machine.
+# `make test`, `make demo` and `make notebooks` set everything up themselves on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup graphviz chromium test lint demo bench clean
+.PHONY: setup graphviz chromium test lint demo notebooks lab bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# One stamp per extra, so each target installs only what it needs: `make demo` the plot
+# extra, `make notebooks` the notebooks extra (JupyterLab), `make test` everything (dev).
+$(VENV)/.installed-%: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e '.[$*]'
+	touch $@
 
 # Debian's graphviz provides `dot`, which renders the drawings.
 graphviz:
@@ -43,8 +45,16 @@ lint: setup
 test: setup graphviz chromium lint
 	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} MICROGRAD_EXERCISES=$${MICROGRAD_EXERCISES:-reference} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake $(wildcard notebooks/*.ipynb)
 
-demo: setup graphviz
+demo: $(VENV)/.installed-plot
 	$(PY) -m micrograd train --dataset moons --out out
+
+# JupyterLab on the notebooks, in your browser. `make notebooks LAB_ARGS=--no-browser`
+# only starts the server (it prints the URL to open). JupyterLab refuses to run as root
+# without --allow-root: containers often run as root, so it is passed there.
+notebooks: $(VENV)/.installed-notebooks graphviz
+	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+lab: notebooks
 
 bench: setup
 	$(PY) benchmarks/run.py

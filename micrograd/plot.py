@@ -172,7 +172,7 @@ def plot_decision_boundary(
     `resolution` is the grid size per side (the model runs resolution² times, under
     `no_grad()`); `margin` the blank border as a fraction of the data's extent;
     `margins=True` also draws the lines score = ±1 dashed (the hinge loss's margins).
-    Returns the figure.
+    The legend names the classes and the lines drawn. Returns the figure.
     """
     import numpy as np
     from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm, to_rgb
@@ -194,6 +194,7 @@ def plot_decision_boundary(
     scores = _evaluate(model, gx, gy)
     extent = (gx[0], gx[-1], gy[0], gy[-1])
     labels = np.array([1 if v == 1 else 0 if v in (0, -1) else int(v) for v in y])
+    lines = []  # legend entries for the lines drawn over the picture
 
     if scores.ndim == 2:  # one output: a score, class 1 where it is positive
         colors = BINARY_COLORS
@@ -216,8 +217,11 @@ def plot_decision_boundary(
         )
         if scores.min() < 0 < scores.max():
             ax.contour(gx, gy, scores, levels=[0.0], colors="#222222", linewidths=1.6)
+            lines.append(Line2D([], [], color="#222222", linewidth=1.6, label="boundary (score 0)"))
         if margins:  # where the hinge loss stops charging: |score| >= 1 on the right side
             ax.contour(gx, gy, scores, levels=[-1.0, 1.0], colors="#444444", linewidths=0.9, linestyles="--", alpha=0.6)
+            label = "hinge margins (score ±1)"
+            lines.append(Line2D([], [], color="#444444", linewidth=0.9, linestyle="--", alpha=0.6, label=label))
         bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02, extend="both", extendfrac=0.03)
         # The two halves of the bar have different scales: ticks for each half separately.
         ticks = [t for t in MaxNLocator(3).tick_values(-low, 0) if -low <= t < 0] + [0.0]
@@ -239,11 +243,15 @@ def plot_decision_boundary(
         ax.imshow(faded, origin="lower", extent=extent, interpolation="bilinear", aspect="equal")
         # Class c wins where its score beats the best other one; the zero line of that
         # lead is the border of c's region (contours of the argmax would be staircases).
+        drawn = False
         for c in range(n_classes):
             others = np.delete(scores, c, axis=2).max(axis=2)
             lead = scores[:, :, c] - others
             if lead.min() < 0 < lead.max():
                 ax.contour(gx, gy, lead, levels=[0.0], colors="#222222", linewidths=1.3)
+                drawn = True
+        if drawn:
+            lines.append(Line2D([], [], color="#222222", linewidth=1.3, label="boundaries"))
 
     for c in range(n_classes):
         chosen = labels == c
@@ -254,7 +262,7 @@ def plot_decision_boundary(
         )
         for c in range(n_classes)
     ]
-    ax.legend(handles=handles, loc="best", framealpha=0.9, fontsize=9, borderpad=0.5)
+    ax.legend(handles=handles + lines, loc="best", framealpha=0.9, fontsize=9, borderpad=0.5)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel("x₁")

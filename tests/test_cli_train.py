@@ -127,18 +127,32 @@ def test_divergence_is_one_line_that_suggests_a_smaller_learning_rate(tmp_path, 
     assert len(err) == 1 and "training diverged at step" in err[0] and "smaller learning rate" in err[0]
 
 
-def test_without_matplotlib_the_command_says_how_to_install_it_before_training(tmp_path):
+def run_without_matplotlib(*args: str) -> subprocess.CompletedProcess:
+    """`micrograd train ARGS` in a process where importing matplotlib fails."""
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"  # as if it were not installed
         "from micrograd.cli import main\n"
-        "raise SystemExit(main(['train', '--out', sys.argv[1]]))"
+        "raise SystemExit(main(['train', *sys.argv[1:]]))"
     )
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60
-    )
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_without_matplotlib_the_command_says_how_to_install_it_or_skip_plots_before_training(tmp_path):
+    result = run_without_matplotlib("--out", str(tmp_path / "x"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "micrograd train: error: the pictures need matplotlib: pip install 'micrograd-paths[plot]'"
+        "micrograd train: error: the pictures need matplotlib: pip install 'micrograd-paths[plot]', "
+        "or train without them: --no-plots"
     ]
     assert result.stdout == "" and not (tmp_path / "x").exists()
+
+
+def test_no_plots_trains_and_saves_the_model_without_matplotlib(tmp_path):
+    out = tmp_path / "run"
+    result = run_without_matplotlib("--steps", "3", "--hidden", "4", "--no-plots", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(out)) == ["model.json"]
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("trained in ") and lines[2:] == [f"model:             {out / 'model.json'}"]
+    assert [len(layer.neurons) for layer in load(out / "model.json").layers] == [4, 1]

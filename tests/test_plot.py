@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from micrograd.data import make_moons, make_spiral  # noqa: E402
-from micrograd.engine import is_grad_enabled  # noqa: E402
+from micrograd.engine import Value, is_grad_enabled  # noqa: E402
 from micrograd.nn import MLP  # noqa: E402
 from micrograd.plot import plot_decision_boundary, plot_history, save_figure  # noqa: E402
 from micrograd.train import History  # noqa: E402
@@ -82,6 +82,33 @@ def test_multiclass_decision_boundary_is_drawn_without_building_graphs(tmp_path)
     assert all(o.parents == () for _, out in calls for o in out)
     save_figure(fig, tmp_path / "boundary.png")
     assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+
+
+def legend_labels(fig) -> list[str]:
+    return [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+
+
+def test_the_legend_names_the_classes_the_boundary_and_the_dashed_margins():
+    X, y = make_moons(30, seed=0)
+    def first_coordinate(x):  # a score that crosses 0 and ±1 inside the picture
+        return Value(x[0])
+
+    fig = plot_decision_boundary(first_coordinate, X, y, resolution=8, margins=True)
+    assert legend_labels(fig) == ["class 0", "class 1", "boundary (score 0)", "hinge margins (score ±1)"]
+    dashed = fig.axes[0].get_legend().get_lines()[-1]
+    assert dashed.get_linestyle() == "--"
+    fig = plot_decision_boundary(first_coordinate, X, y, resolution=8)
+    assert legend_labels(fig) == ["class 0", "class 1", "boundary (score 0)"]
+
+
+def test_the_multiclass_legend_names_the_boundaries():
+    X, y = make_spiral(30, seed=0)
+
+    def by_coordinate(x):
+        return [Value(x[0]), Value(x[1]), Value(-x[0] - x[1])]
+
+    fig = plot_decision_boundary(by_coordinate, X, y, resolution=8)
+    assert legend_labels(fig) == ["class 0", "class 1", "class 2", "boundaries"]
 
 
 def test_decision_boundary_draws_into_a_given_axes():

@@ -447,6 +447,33 @@ def test_renders_to_png(tmp_path):
         assert file.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+@needs_dot
+def test_render_writes_the_picture_and_no_leftover_dot_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    drawing = draw_dot(Value(2.0, label="a") ** 2)
+    assert drawing.render("graph", format="png") == "graph.png"
+    assert os.listdir(tmp_path) == ["graph.png"]
+    assert drawing.render("kept", format="svg", cleanup=False) == "kept.svg"  # the DOT source only on request
+    assert sorted(os.listdir(tmp_path)) == ["graph.png", "kept", "kept.svg"]
+    assert (tmp_path / "kept").read_text(encoding="utf-8") == drawing.source
+
+
+def test_repr_says_what_is_drawn_and_how_to_see_it():
+    a = Value(2.0, label="a")
+    y = a * a + 1  # values a, a*a, 1, y; edges a->a*a twice, a*a->y, 1->y
+    text = repr(draw_dot(y))
+    assert text.startswith("<micrograd drawing: 4 values, 4 edges; Jupyter shows it") and text.endswith(">")
+    assert '.render("graph", format="png") writes graph.png' in text and ".view()" in text
+    assert "object at 0x" not in text
+    assert repr(draw_dot(y, hide=[a])).startswith("<micrograd drawing: 3 values, 2 edges;")  # what is shown
+    assert repr(draw_dot(a)).startswith("<micrograd drawing: 1 value, 0 edges;")
+
+
+def test_repr_of_a_network_counts_its_neurons_and_weights():
+    model = MLP(2, [3, 3, 2], activation="sigmoid", seed=0)
+    assert repr(draw_network(model)).startswith("<micrograd drawing: a 2-3-3-2 network, 8 neurons, 21 weights;")
+
+
 def test_without_dot_jupyter_shows_text_that_says_how_to_install_graphviz(no_dot):
     a = Value(2.0, label="a")
     y = a * a

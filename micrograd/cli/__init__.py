@@ -3,6 +3,8 @@
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args)`.
 Errors the user can fix (bad arguments, bad expressions, unreadable files, domain
 errors) end the program with a one-line message and exit status 2, never a traceback.
+`micrograd` alone prints the help (exit status 0: asking what there is is no mistake);
+`micrograd --version` prints the version.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import argparse
 import os
 import sys
 from importlib import import_module
+
+from micrograd import __version__
 
 SUBCOMMANDS = {
     "train": ("micrograd.cli.train", "train a small network on a toy dataset"),
@@ -33,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="micrograd", description="A scalar autodiff engine that shows why backprop sums over paths."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"micrograd {__version__} (micrograd-paths)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=summary)
         import_module(module).add_arguments(sub)
@@ -44,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
+    if args.command is None:
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        parser.print_help()  # `micrograd` alone: show what there is
+        return 0
     if extras:  # the subcommand's mistake, so its name goes first
         hint = " (an expression that starts with '-' goes after --)" if args.command == "explain" else ""
         parser.exit(2, f"micrograd {args.command}: error: unrecognized arguments: {' '.join(extras)}{hint}\n")

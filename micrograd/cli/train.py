@@ -1,6 +1,7 @@
 """`micrograd train`: train an MLP on a toy dataset, save the model and two pictures.
 
     micrograd train --dataset moons --out out
+    micrograd train --no-plots          # the model and the summary only: no matplotlib needed
 
 The defaults on moons and circles are micrograd's demo: MLP(2, [16, 16, 1]), hinge loss
 plus 1e-4 L2, 100 steps of SGD with the learning rate falling from 1.0 to 0.1. Spiral
@@ -109,19 +110,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=1337, help="seed for the data and the weights (default: 1337)")
     parser.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    parser.add_argument(
+        "--no-plots",
+        dest="plots",
+        action="store_false",
+        help="skip the loss curve and the decision boundary: no matplotlib needed",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from micrograd.cli import UsageError
 
     # Plotting is checked before training, so a missing extra costs no waiting.
-    try:
-        import matplotlib
+    if args.plots:
+        try:
+            import matplotlib
 
-        matplotlib.use("Agg")  # files only: no window, no display needed
-        from micrograd.plot import plot_decision_boundary, plot_history, save_figure
-    except ImportError:
-        raise UsageError("the pictures need matplotlib: pip install 'micrograd-paths[plot]'") from None
+            matplotlib.use("Agg")  # files only: no window, no display needed
+            from micrograd.plot import plot_decision_boundary, plot_history, save_figure
+        except ImportError:
+            raise UsageError(
+                "the pictures need matplotlib: pip install 'micrograd-paths[plot]', or train without them: --no-plots"
+            ) from None
 
     make, n_classes = DATASETS[args.dataset]
     if args.samples < n_classes:
@@ -169,9 +179,12 @@ def run(args: argparse.Namespace) -> int:
     )
 
     model_path = os.path.join(out_dir, "model.json")
+    model.save(model_path)
+    print(f"model:             {model_path}")
+    if not args.plots:
+        return 0
     loss_path = os.path.join(out_dir, "loss.png")
     boundary_path = os.path.join(out_dir, "decision_boundary.png")
-    model.save(model_path)
     import matplotlib.pyplot as plt
 
     fig = plot_history(history, title=f"Training on {args.dataset}")
@@ -186,7 +199,6 @@ def run(args: argparse.Namespace) -> int:
     )
     save_figure(fig, boundary_path)
     plt.close(fig)
-    print(f"model:             {model_path}")
     print(f"loss curve:        {loss_path}")
     print(f"decision boundary: {boundary_path}")
     return 0

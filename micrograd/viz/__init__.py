@@ -15,9 +15,11 @@ program to render).
 True
 
 In Jupyter a drawing shows itself as SVG; without ``dot`` it shows as text that says how
-to install Graphviz, so a notebook never fails just because ``dot`` is missing.
-``.pipe()`` and ``.render()`` behave exactly as graphviz's (they raise
-``graphviz.ExecutableNotFound``).
+to install Graphviz, so a notebook never fails just because ``dot`` is missing. Elsewhere
+its ``repr`` says what it holds and how to see it: ``.render("graph", format="png")``
+writes graph.png (and, unlike graphviz's default, no leftover DOT file unless
+``cleanup=False``). ``.pipe()``, ``.render()`` and ``.view()`` raise as graphviz's do
+(``graphviz.ExecutableNotFound`` without ``dot``).
 
 Numbers show 4 significant figures (`fmt`). Node names are numbered in topological order
 (``v0``, ``v1``, … and ``op3`` for the operation that made ``v3``), never taken from

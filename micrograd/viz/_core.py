@@ -69,10 +69,26 @@ def _drawing_class() -> type:
         """A `graphviz.Digraph` whose Jupyter display falls back to text without `dot`.
 
         Only the notebook display is forgiving: ``pipe``, ``render`` and ``view`` raise
-        as graphviz's do.
+        as graphviz's do. ``render`` and ``view`` delete the DOT source file they write
+        on the way unless ``cleanup=False``: ``render("graph", format="png")`` leaves
+        graph.png alone. Outside Jupyter, ``repr`` says what is drawn and how to see it.
         """
 
         text_summary: str = ""  # what the drawing says, shown when it cannot be rendered
+        size: str = ""  # what is drawn, counted: "7 values, 6 edges"
+
+        def __repr__(self) -> str:
+            size = f" {self.size};" if self.size else ""
+            see = 'Jupyter shows it, .render("graph", format="png") writes graph.png, .view() opens it'
+            return f"<micrograd drawing:{size} {see}>"
+
+        # graphviz keeps the DOT file it renders from unless told not to; a learner who asked
+        # for a picture gets the picture only (cleanup=False keeps the source, as graphviz does).
+        def render(self, *args, cleanup: bool = True, **kwargs) -> str:
+            return super().render(*args, cleanup=cleanup, **kwargs)
+
+        def view(self, *args, cleanup: bool = True, **kwargs) -> str:
+            return super().view(*args, cleanup=cleanup, **kwargs)
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, Any]:
             try:
@@ -136,6 +152,10 @@ def fmt(x: float, digits: int = 4) -> str:
         return text.rstrip("0").rstrip(".") if "." in text else text
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _escape(text: str) -> str:

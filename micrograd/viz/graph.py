@@ -17,6 +17,7 @@ from micrograd.viz._core import (
     _escape,
     _import_graphviz,
     _new_drawing,
+    _plural,
     _value_set,
     fmt,
 )
@@ -353,4 +354,7 @@ def draw_dot(
     if legend:
         drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
     drawing.text_summary = _text_summary(order, index)
+    shown = [node for node in order if node not in hidden]
+    edges = sum(parent not in hidden for node in shown for parent in node.parents)
+    drawing.size = f"{_plural(len(shown), 'value')}, {_plural(edges, 'edge')}"
     return drawing

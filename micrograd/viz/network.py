@@ -18,6 +18,7 @@ from micrograd.viz._core import (
     _escape,
     _import_graphviz,
     _new_drawing,
+    _plural,
     _value_list,
     fmt,
 )
@@ -291,6 +292,9 @@ def _network_drawing(
             for i, w in enumerate(neuron.w):
                 _draw_weight(drawing, layout, (c - 1, i), (c, k), w, largest, show_weights, show_grads, marks)
     drawing.text_summary = "\n".join(text)
+    weights = sum(m * n for m, n in pairwise(sizes))
+    neurons = _plural(sum(sizes[1:]), "neuron")
+    drawing.size = f"a {'-'.join(map(str, sizes))} network, {neurons}, {_plural(weights, 'weight')}"
     return drawing
 
 
