@@ -373,6 +373,8 @@ def _write(node: Value, args: list[tuple[str, int]]) -> tuple[str, int]:
         return f"{wrapped(0, prec)}{space}{op}{space}{wrapped(1, tight)}", prec
     if op.startswith("**") and len(args) == 1:  # a constant power, recorded as "**2"
         return f"{wrapped(0, 5)}{op}", 4
+    if op.endswith("**") and len(args) == 1:  # a constant base, recorded as "2**"
+        return f"{op}{wrapped(0, 5)}", 4
     if op == "neg":
         return f"-{wrapped(0, 4)}", 3
     if op == "Σwx+b":

@@ -690,8 +690,8 @@ def test_reflected_ops_keep_operand_order():
     assert c.data == 3.0 and c.parents[1] is a and c.local_grads == (1.0, -1.0)
     d = 1 / a
     assert d.data == 0.5 and d.parents[1] is a
-    e = 3**a
-    assert e.data == 9.0 and e.parents[1] is a
+    e = 3**a  # a number base is part of the op, as a number exponent is in a**3
+    assert e.data == 9.0 and e.parents == (a,) and e.op == "3**"
 
 
 def test_micrograd_prev_and_op_keep_working():
