@@ -801,7 +801,7 @@ def _edge_overflow(where: str, kind: str, node: Value, terms, start: float = 0.0
             return GradientOverflowError(
                 f"{where}: the {kind} of {_name(node)} overflows a float on the edge {_name(parent)} → "
                 f"{_name(child)} (argument {index} of {child.op}): {sum_so_far}local derivative {_brief(local)} "
-                f"× upstream {_brief(upstream)} = {total}"
+                f"× {kind} {_brief(upstream)} = {total}"
             )
     return GradientOverflowError(
         f"{where}: the {kind} of {_name(node)} is not finite although this pass adds up to {_brief(total)}: "

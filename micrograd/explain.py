@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from micrograd.engine import Value, topological_order
+from micrograd.engine import GradientOverflowError, Value, _edge_overflow, _reverse_overflow, topological_order
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
 
@@ -68,8 +68,14 @@ class Path:
                 f"got {len(self.local_grads)} and {len(self.edge_indices)}"
             )
         product = 1.0
-        for local in reversed(self.local_grads):  # output end first: the order backward() multiplies in
-            product = local * product
+        for k in reversed(range(len(self.local_grads))):  # output end first: the order backward() multiplies in
+            product = self.local_grads[k] * product
+            if not math.isfinite(product):
+                parent, child, index = self.edges[k]
+                raise GradientOverflowError(
+                    f"the product of the local derivatives along a path of {len(self)} edges overflows a float "
+                    f"at edge {k + 1}, {_name(parent)} → {_name(child)} (argument {index} of {child.op})"
+                )
         object.__setattr__(self, "product", product)
 
     @property
@@ -226,6 +232,8 @@ def _reverse_pass(output: Value, wrt: Value, order: list[Value]) -> float:
     grads = {output: 1.0}
     for node in reversed(order):
         g = grads.get(node, 0.0)
+        if not math.isfinite(g):
+            raise _reverse_overflow("paths(): the backward() column", order, lambda n: grads.get(n, 0.0))
         if g and not node.is_leaf():  # backward() skips zero gradients too
             for parent, local in zip(node.parents, node.local_grads):
                 grads[parent] = grads.get(parent, 0.0) + local * g
@@ -281,6 +289,13 @@ def forward_grad(output, wrt):
                 tangent += local * t
                 reached = True
         if reached:
+            if tangent - tangent:  # inf or NaN: say which edge, never hand it back
+                terms = (
+                    (parent, node, j, local, get(parent))
+                    for j, (parent, local) in enumerate(zip(node.parents, node.local_grads))
+                    if get(parent) is not None
+                )
+                raise _edge_overflow("forward_grad()", "tangent", node, terms)
             tangents[node] = tangent
     results = [tangents.get(out, 0.0) for out in outputs]
     return results[0] if single else results
@@ -433,7 +448,13 @@ class PathTable(Sequence[Path]):
         self.wrt = wrt
         self._paths = tuple(paths)
         self.backward_grad = backward_grad
-        self.total = math.fsum(p.product for p in self._paths)
+        try:
+            self.total = math.fsum(p.product for p in self._paths)
+        except OverflowError:  # every product is finite, but their exact sum is not
+            raise GradientOverflowError(
+                f"the sum of the {len(self._paths)} path products from {_name(wrt)} to {_name(output)} "
+                "overflows a float"
+            ) from None
         self.nodes = len(order)
         self.edges = sum(len(node.parents) for node in order)
 

@@ -354,6 +354,8 @@ def gradcheck(
         hess = [grad(g, xs) for g in grad(y, xs, create_graph=True)]
 
     def compare(wrt, name, analytical, numerical, reason) -> DerivativeCheck:
+        if not reason and numerical is not None and not math.isfinite(numerical):
+            reason = f"the central difference overflows a float ({numerical!r}): f changes too much within eps"
         tolerance = atol + rtol * abs(numerical) if numerical is not None else math.nan
         if reason:
             status = "undecidable"

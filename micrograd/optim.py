@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Iterable
 
-from micrograd.engine import Value
+from micrograd.engine import Value, _brief
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -23,12 +23,15 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 def _hyper(name: str, x, low: float = 0.0, high: float = math.inf, high_open: bool = False) -> float:
     """`x` as a float checked to lie in [low, high] (or [low, high) when `high_open`)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x) or x < low or x > high or (high_open and x == high):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__} {_brief(x)}")
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the float range
+        value = math.inf
+    if not math.isfinite(value) or value < low or value > high or (high_open and value == high):
         bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {x!r}")
-    return x
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {_brief(x)}")
+    return value
 
 
 class Optimizer:
@@ -61,7 +64,8 @@ class Optimizer:
 
     def _apply(self, new_data: list[float]) -> None:
         # Every new value is checked before any is written, so a diverging step raises
-        # and leaves the model as it was instead of half-updated with inf in it.
+        # and leaves the model as it was instead of half-updated with inf in it. Callers
+        # commit their own state (moments, buffers, step count) only after this returns.
         for i, x in enumerate(new_data):
             if not math.isfinite(x):
                 raise OverflowError(
@@ -95,13 +99,12 @@ class SGD(Optimizer):
         lr, momentum, wd = _hyper("lr", self.lr), self.momentum, self.weight_decay
         params = self.params
         d = [p.grad + wd * p.data for p in params] if wd else [p.grad for p in params]
+        buffers = self.buffers
         if momentum:
-            if self.buffers is None:
-                self.buffers = list(d)
-            else:
-                self.buffers = [momentum * b + di for b, di in zip(self.buffers, d)]
-            d = self.buffers
+            buffers = list(d) if buffers is None else [momentum * b + di for b, di in zip(buffers, d)]
+            d = buffers
         self._apply([p.data - lr * di for p, di in zip(params, d)])
+        self.buffers = buffers  # only once the step has succeeded: a failed step changes nothing
 
 
 class Adam(Optimizer):
