@@ -21,7 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from math import isfinite
 
-from micrograd.engine import GradientOverflowError, Value, _name, _reverse_overflow, enable_grad, topological_order
+from micrograd.engine import (
+    GradientOverflowError,
+    Value,
+    _brief,
+    _name,
+    _reverse_overflow,
+    enable_grad,
+    topological_order,
+)
 
 __all__ = ["grad", "hessian"]
 
@@ -30,7 +38,7 @@ def _check_values(name: str, items) -> list[Value]:
     items = list(items)
     for item in items:
         if not isinstance(item, Value):
-            raise TypeError(f"{name} must be Values, got {type(item).__name__} {item!r}")
+            raise TypeError(f"{name} must be Values, got {type(item).__name__} {_brief(item)}")
     return items
 
 
@@ -50,7 +58,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     `GradientOverflowError` naming the value whose derivative could not be recorded.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"output must be a Value, got {type(output).__name__} {output!r}")
+        raise TypeError(f"output must be a Value, got {type(output).__name__} {_brief(output)}")
     inputs = _check_values("inputs", inputs)
     order = topological_order(output)
     wanted = _on_paths_from(inputs, order)
@@ -108,6 +116,6 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
     with enable_grad():  # inside a caller's no_grad() nothing would be recorded: all zeros
         y = f(*xs)
     if not isinstance(y, Value):
-        raise TypeError(f"f must return a Value, got {type(y).__name__} {y!r}")
+        raise TypeError(f"f must return a Value, got {type(y).__name__} {_brief(y)}")
     first = grad(y, xs, create_graph=True)
     return [grad(g, xs) for g in first]

@@ -365,7 +365,7 @@ class Value:
         if type(data) is Value:
             raise TypeError(f"Value needs a number, got another Value ({data!r}); use it directly or .detach() it")
         if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"label must be a str, got {type(label).__name__} {_brief(label)}")
         self.data = _checked(data)
         self.grad = 0.0
         self.op = ""
@@ -403,8 +403,12 @@ class Value:
     def _backward(self) -> None:
         """Apply this node's chain rule once, as micrograd's lecture does by hand."""
         g = self.grad
-        for parent, local in zip(self.parents, self.local_grads):
-            parent.grad += local * g
+        for j, (parent, local) in enumerate(zip(self.parents, self.local_grads)):
+            before = parent.grad
+            after = before + local * g
+            if not _isfinite(after):
+                raise _edge_overflow("_backward()", "gradient", parent, [(parent, self, j, local, g)], before)
+            parent.grad = after
 
     def is_leaf(self) -> bool:
         """True for a value that no recorded op made (an input, a parameter, a constant)."""
@@ -719,7 +723,7 @@ def _weighted_sum_node(weights: list[Value], inputs: list[Value], bias: Value, i
 def _lift_or_raise(x) -> Value:
     value = _lift(x)
     if value is None:
-        raise TypeError(f"expected a number or a Value, got {type(x).__name__} {x!r}")
+        raise TypeError(f"expected a number or a Value, got {type(x).__name__} {_brief(x)}")
     return value
 
 

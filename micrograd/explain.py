@@ -32,7 +32,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from micrograd.engine import GradientOverflowError, Value, _edge_overflow, _reverse_overflow, topological_order
+from micrograd.engine import (
+    GradientOverflowError,
+    Value,
+    _brief,
+    _edge_overflow,
+    _reverse_overflow,
+    topological_order,
+)
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
 
@@ -98,7 +105,7 @@ class Path:
 def _check(output, wrt) -> None:
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
-            raise TypeError(f"{name} must be a Value, got {type(value).__name__} {value!r}")
+            raise TypeError(f"{name} must be a Value, got {type(value).__name__} {_brief(value)}")
 
 
 def _path_counts(output: Value, wrt: Value, order: list[Value]) -> dict[Value, int]:
@@ -145,7 +152,7 @@ def count_edges(output: Value) -> int:
     `count_paths`, which can grow exponentially with depth.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"output must be a Value, got {type(output).__name__} {output!r}")
+        raise TypeError(f"output must be a Value, got {type(output).__name__} {_brief(output)}")
     return sum(len(node.parents) for node in topological_order(output))
 
 
@@ -208,7 +215,7 @@ def paths(output: Value, wrt: Value, limit: int | None = DEFAULT_LIMIT) -> PathT
     """
     _check(output, wrt)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+        raise ValueError(f"limit must be a non-negative int or None, got {_brief(limit)}")
     order = topological_order(output)
     counts = _path_counts(output, wrt, order)
     total = counts.get(output, 0)
@@ -274,7 +281,7 @@ def forward_grad(output, wrt):
     outputs = [output] if single else list(output)
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
-            raise TypeError(f"output[{i}] must be a Value, got {type(out).__name__} {out!r}")
+            raise TypeError(f"output[{i}] must be a Value, got {type(out).__name__} {_brief(out)}")
     _check(outputs[0] if outputs else wrt, wrt)
     tangents = {wrt: 1.0}
     get = tangents.get

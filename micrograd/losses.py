@@ -120,7 +120,9 @@ def binary_cross_entropy(logits: Sequence[Scalar], labels: Sequence[float]) -> V
     for i, (x, y) in enumerate(zip(logits, labels)):
         y = _number(y, "labels", i)
         if not 0.0 <= y <= 1.0:
-            raise ValueError(f"binary_cross_entropy: labels must be 0 or 1 (or in between), got {y!r} at index {i}")
+            raise ValueError(
+                f"binary_cross_entropy: labels must be 0 or 1 (or in between), got {_brief(y)} at index {i}"
+            )
         x = _scalar(x, "logits", i)
         if y == 1:
             terms.append(_softplus(-x))

@@ -48,7 +48,7 @@ class Optimizer:
         seen = set()
         for i, p in enumerate(params):
             if not isinstance(p, Value):
-                raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__} {p!r}")
+                raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__} {_brief(p)}")
             if id(p) in seen:
                 raise ValueError(f"params[{i}] appears more than once; it would be updated twice per step")
             seen.add(id(p))
@@ -131,7 +131,7 @@ class Adam(Optimizer):
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {_brief(betas)}") from None
         self.betas = (_hyper("betas[0]", beta1, 0.0, 1.0, True), _hyper("betas[1]", beta2, 0.0, 1.0, True))
         self.eps = _hyper("eps", eps)
         self.weight_decay = _hyper("weight_decay", weight_decay)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from micrograd._atomic import atomic_writer
-from micrograd.engine import Value, no_grad
+from micrograd.engine import Value, _brief, no_grad
 
 __all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_history", "save_figure"]
 
@@ -185,7 +185,7 @@ def plot_decision_boundary(
     if not len(X):
         raise ValueError("plot_decision_boundary: no points to draw")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int of at least 2, got {resolution!r}")
+        raise ValueError(f"resolution must be an int of at least 2, got {_brief(resolution)}")
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
     fig = ax.figure

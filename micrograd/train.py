@@ -67,7 +67,7 @@ def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]
     ``linear_decay(1.0, 0.1, 100)(k)`` is micrograd's ``1.0 - 0.9*k/100``, to the bit.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+        raise ValueError(f"steps must be a positive int, got {_brief(steps)}")
     start, end = float(start), float(end)
     return lambda k: start + (end - start) * k / steps
 
@@ -197,7 +197,7 @@ def _progress(kind, total: int):
     if kind == "text":
         return _TextProgress(total, file)
     if kind is not True and kind != "bar":
-        raise ValueError(f"progress must be True, False, 'bar' or 'text', got {kind!r}")
+        raise ValueError(f"progress must be True, False, 'bar' or 'text', got {_brief(kind)}")
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: say what is happening in plain lines instead
@@ -247,16 +247,16 @@ def fit(
         callback: called as ``callback(step, history)`` after every step.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+        raise ValueError(f"steps must be a non-negative int, got {_brief(steps)}")
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} samples in X but {len(y)} labels in y")
     if not len(X):
         raise ValueError("fit: X is empty")
     if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a non-negative number, got {l2!r}")
+        raise ValueError(f"l2 must be a non-negative number, got {_brief(l2)}")
     n = len(X)
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        raise ValueError(f"batch_size must be a positive int or None, got {_brief(batch_size)}")
     full_batch = batch_size is None or batch_size >= n
 
     # Inputs become leaves once, not every step.
@@ -378,4 +378,4 @@ def _loss_setup(loss, y: Sequence, output):
         return losses.cross_entropy, labels, lambda output, label: _argmax(output) == label
     if loss == "mse":
         return losses.mse, list(y), None
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}, or pass a function")
+    raise ValueError(f"unknown loss {_brief(loss)}; choose one of {', '.join(LOSSES)}, or pass a function")
