@@ -53,9 +53,10 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     A gradient that overflows a float raises `GradientOverflowError` naming the value and
     the edge. With ``create_graph=True`` every number of the derivative graph is a Value,
     so it must be finite too, *including the local derivatives the engine records for
-    it*: below about 1e-154, ``log``, ``/`` and ``sqrt`` have a first derivative that is
-    a float but a second one that is not, and there ``create_graph=True`` raises a
-    `GradientOverflowError` naming the value whose derivative could not be recorded.
+    it*. Where the first derivative is a float but its own derivative is not (``log(x)``
+    below about 1e-154, where -1/x² overflows; ``sqrt(x)`` below about 1e-308),
+    ``create_graph=True`` raises a `GradientOverflowError` naming the value whose
+    derivative could not be recorded; ``grad()`` without it still gives the float.
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__} {_brief(output)}")

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from micrograd.engine import WEIGHTED_SUM, GradientOverflowError, Value, enable_grad
+from micrograd.engine import WEIGHTED_SUM, Value, enable_grad
 from micrograd.nn import MLP, Layer
 
 __all__ = ["BackpropReport", "Check", "Trace", "check_backprop_equations", "quadratic_cost", "trace"]
@@ -314,7 +314,8 @@ def check_backprop_equations(
     leaves the gradients of this pass in place: ``report.trace.zs[i][j].grad`` is δ.
     Each equation is checked on every neuron (BP1: output layer; BP2: every hidden layer;
     BP3: every bias; BP4: every weight); the left side is the engine's gradient and the
-    right side the textbook formula computed from data alone.
+    right side the textbook formula computed from data alone. A gradient that overflows
+    is `backward()`'s `GradientOverflowError` (the formulas multiply the same numbers).
     """
     layers = _layers_of(model)
     for layer in layers:
@@ -324,12 +325,6 @@ def check_backprop_equations(
     cost.backward()
     targets = [y] if isinstance(y, (int, float)) else list(y)
     checks = [*_bp1(t, targets), *_bp2(t), *_bp3_bp4(t)]
-    for c in checks:  # backward() has checked its side; the formulas' side can overflow too
-        if not math.isfinite(c.rhs):
-            where = f"neuron {c.neuron} of layer {c.layer}" + (f", from neuron {c.source}" if c.source else "")
-            raise GradientOverflowError(
-                f"check_backprop_equations: the right side of {c.equation} at {where} is {c.rhs}"
-            )
     return BackpropReport(t, cost, checks, rel_tol)
 
 

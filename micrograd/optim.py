@@ -155,5 +155,10 @@ class Adam(Optimizer):
             denominator = math.sqrt(v / correction2) + eps
             # eps = 0 with a zero gradient so far: m is 0 too, and the step is 0, not 0/0.
             new_data.append(p.data - lr * (m / correction1) / denominator if denominator else p.data)
+        for i, v in enumerate(new_v):  # g² can overflow while the step does not: v = inf would stall p for good
+            if not math.isfinite(v):
+                raise OverflowError(
+                    f"Adam step: the squared gradient of parameter {i} overflows a float (grad {self.params[i].grad!r})"
+                )
         self._apply(new_data)
         self.m, self.v, self.t = new_m, new_v, t
