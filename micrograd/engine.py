@@ -809,7 +809,7 @@ def _edge_overflow(where: str, kind: str, node: Value, terms, start: float = 0.0
             )
     return GradientOverflowError(
         f"{where}: the {kind} of {_name(node)} is not finite although this pass adds up to {_brief(total)}: "
-        "it held inf or NaN before (call zero_grad() between backward() calls)"
+        "what it held before (leaves accumulate) was inf, NaN or too large; call zero_grad() between passes"
     )
 
 
