@@ -938,7 +938,7 @@ def test_a_difference_of_overflowing_terms_is_an_error_not_nan():
 def test_an_inf_grad_left_on_a_leaf_is_reported_not_summed_into():
     a = Value(2.0, label="a")
     a.grad = math.inf  # by hand, or from an earlier pass someone caught and ignored
-    with pytest.raises(GradientOverflowError, match="what it held before .* was inf, NaN or too large"):
+    with pytest.raises(GradientOverflowError, match=r"what it held before .* was inf, NaN or too large"):
         (a * 3).backward()
     b = Value(1e-300, label="b")
     b.grad = 1.7e308  # finite, but 1e308 more is too much
