@@ -68,6 +68,12 @@ class Optimizer:
         # commit their own state (moments, buffers, step count) only after this returns.
         for i, x in enumerate(new_data):
             if not math.isfinite(x):
+                p = self.params[i]
+                if not (math.isfinite(p.data) and math.isfinite(p.grad)):  # nothing overflowed: it came in
+                    raise ValueError(
+                        f"{type(self).__name__} step: parameter {i} has data {p.data!r} and grad {p.grad!r}, "
+                        "which is not a finite number (was .data or .grad set to it?)"
+                    )
                 raise OverflowError(
                     f"{type(self).__name__} step made parameter {i} {x!r} (grad {self.params[i].grad!r}); "
                     f"the learning rate {self.lr!r} is probably too high"

@@ -188,3 +188,12 @@ def test_a_5000_digit_learning_rate_is_a_short_clear_error(lr):
     with pytest.raises(ValueError, match="lr must be in") as info:
         SGD([Value(1.0)], lr=lr)
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("where", ["data", "grad"])
+def test_a_nan_written_into_a_parameter_is_not_reported_as_a_learning_rate_too_high(where):
+    p = param(1.0, 1.0)
+    setattr(p, where, math.nan)
+    with pytest.raises(ValueError, match="not a finite number") as info:
+        SGD([p], lr=0.1).step()
+    assert "learning rate" not in str(info.value)
