@@ -984,6 +984,16 @@ def test_integer_exponents_a_float_cannot_hold_are_refused(exponent):
     assert len(str(info.value)) < 200
 
 
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Value(-1.0) ** Value(float(2**53 + 1)), lambda: (-1) ** Value(1e20), lambda: (-1.0) ** Value(3.0)],
+    ids=["Value ** Value", "number ** Value", "small number ** Value"],
+)
+def test_a_negative_base_with_a_value_exponent_is_refused_whatever_the_exponent(make):
+    with pytest.raises(ValueError, match="negative base needs a constant integer exponent"):
+        make()
+
+
 @given(n=st.integers(-(2**53) + 1, 2**53 - 1), base=st.sampled_from([-1.0, 1.0, -0.5]))
 def test_integer_exponents_below_2_53_keep_the_sign_of_a_negative_base(n, base):
     try:
