@@ -19,12 +19,14 @@ graph: the result can be differentiated again, to any order.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from math import isfinite
 
 from micrograd.engine import (
     GradientOverflowError,
     Value,
     _brief,
+    _keeping_overflowing_locals,
     _name,
     _reverse_overflow,
     enable_grad,
@@ -52,11 +54,10 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
 
     A gradient that overflows a float raises `GradientOverflowError` naming the value and
     the edge. With ``create_graph=True`` every number of the derivative graph is a Value,
-    so it must be finite too, *including the local derivatives the engine records for
-    it*. Where the first derivative is a float but its own derivative is not (``log(x)``
-    below about 1e-154, where -1/x² overflows; ``sqrt(x)`` below about 1e-308),
-    ``create_graph=True`` raises a `GradientOverflowError` naming the value whose
-    derivative could not be recorded; ``grad()`` without it still gives the float.
+    so a derivative that overflows is that error too. Where only the derivative *of the
+    derivative* overflows (``log(x)`` below about 1e-154, where -1/x² is beyond floats),
+    the derivative is returned, its graph recording that local derivative as inf; going one
+    order further along it raises the `GradientOverflowError`.
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__} {_brief(output)}")
@@ -64,15 +65,20 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     order = topological_order(output)
     wanted = _on_paths_from(inputs, order)
     adjoints: dict[Value, float | Value] = {output: 1.0}
-    with enable_grad():  # the derivative graph is recorded even inside no_grad()
+    # The derivative graph may record a local derivative that overflows, as inf (see above).
+    keeping = _keeping_overflowing_locals() if create_graph else nullcontext()
+    with enable_grad(), keeping:  # the derivative graph is recorded even inside no_grad()
         for node in reversed(order):
             g = adjoints.get(node)
-            if g is None:
+            if g is None or node.is_leaf():
+                if type(g) is float and not isfinite(g):  # a requested leaf: its sum is complete
+                    raise _reverse_overflow("grad()", order, lambda n: _float(adjoints.get(n, 0.0)))
                 continue
-            if type(g) is float and not isfinite(g):
-                raise _reverse_overflow("grad()", order, lambda n: _float(adjoints.get(n, 0.0)))
-            if node.is_leaf():
-                continue
+            if type(g) is float:
+                if not isfinite(g):
+                    raise _reverse_overflow("grad()", order, lambda n: _float(adjoints.get(n, 0.0)))
+                if not g:  # adds nothing (and keeps 0 * inf from NaN), as in backward()
+                    continue
             parents = node.parents
             try:
                 # create_graph: evaluate the op's rule on the Values themselves, so each local
@@ -85,7 +91,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
                         adjoints[parent] = term if previous is None else previous + term
             except OverflowError as error:  # a Value of the derivative graph overflowed
                 raise GradientOverflowError(
-                    f"grad(create_graph=True): the derivative through {_name(node)} cannot be recorded: {error}"
+                    f"grad(create_graph=True): the derivative through {_name(node)} overflows a float: {error}"
                 ) from None
     results = [adjoints.get(x, 0.0) for x in inputs]
     if create_graph:

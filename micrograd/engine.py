@@ -615,8 +615,28 @@ def _overflow(op: Op, args) -> Exception:
     return OverflowError(f"{op}({_shown(args)}) overflows a float")
 
 
-def _local_overflow(op: Op, args) -> OverflowError:
-    return OverflowError(f"{op}({_shown(args)}): the local derivative overflows a float")
+# grad(create_graph=True) records a derivative graph whose nodes' own local derivatives
+# may overflow where the derivative itself does not (log at 1e-160: 1/x is a float, its
+# slope -1/x² is not). There, and only there, such a local is kept as inf instead of
+# refused: the derivative is computed, and a pass that would use the inf raises a
+# GradientOverflowError naming the edge (every pass checks its sums).
+_keep_overflowing_locals: ContextVar[bool] = ContextVar("micrograd_keep_overflowing_locals", default=False)
+
+
+@contextmanager
+def _keeping_overflowing_locals() -> Iterator[None]:
+    token = _keep_overflowing_locals.set(True)
+    try:
+        yield
+    finally:
+        _keep_overflowing_locals.reset(token)
+
+
+def _overflowing_local(op: Op, args) -> float:
+    """inf for a local derivative that overflowed, where that is allowed; else the error."""
+    if _keep_overflowing_locals.get():
+        return math.inf
+    raise OverflowError(f"{op}({_shown(args)}): the local derivative overflows a float")
 
 
 _isfinite = math.isfinite
@@ -636,9 +656,9 @@ def _unary(op: Op, parent: Value) -> Value:
         try:
             (local,) = op.local(data, x)
         except OverflowError:
-            raise _local_overflow(op, (x,)) from None
+            local = _overflowing_local(op, (x,))
         if not _isfinite(local):
-            raise _local_overflow(op, (x,))
+            _overflowing_local(op, (x,))
         node.op = op
         node._a = parent
         node._b = None
@@ -664,9 +684,9 @@ def _binary(op: Op, left: Value, right: Value) -> Value:
         try:
             local_left, local_right = op.local(data, x, y)
         except OverflowError:
-            raise _local_overflow(op, (x, y)) from None
+            local_left = local_right = _overflowing_local(op, (x, y))
         if not (_isfinite(local_left) and _isfinite(local_right)):
-            raise _local_overflow(op, (x, y))
+            _overflowing_local(op, (x, y))
         node.op = op
         node._a = left
         node._b = right

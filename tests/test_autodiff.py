@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd import Value, grad, hessian, no_grad
+from micrograd import Value, grad, hessian, no_grad, topological_order
 from micrograd.engine import GradientOverflowError
 
 # op name -> (function on a Value, domain of x where it is smooth, away from kinks and edges)
@@ -200,8 +200,9 @@ def test_a_gradient_that_overflows_off_the_paths_to_the_inputs_does_not_matter()
         y.backward()  # backward() fills in every leaf's grad, k's too
 
 
-# The documented limit of create_graph=True: the derivative graph is made of Values, whose
-# own local derivatives must be finite floats too.
+# create_graph=True where the derivative is a float but the derivative of the derivative
+# is not: the derivative is computed (its graph records that local derivative as inf), and
+# only going one order further raises, naming the edge.
 
 
 @pytest.mark.parametrize(
@@ -209,12 +210,21 @@ def test_a_gradient_that_overflows_off_the_paths_to_the_inputs_does_not_matter()
     [(Value.log, 1e-160), (Value.log, 1e-300), (Value.sqrt, 1e-310), (lambda v: v**0.5, 1e-315)],
     ids=["log 1e-160", "log 1e-300", "sqrt 1e-310", "x**0.5 1e-315"],
 )
-def test_create_graph_raises_where_only_the_derivatives_derivative_overflows(f, x):
+def test_create_graph_computes_a_derivative_whose_own_derivative_overflows(f, x):
     v = Value(x)
-    (first,) = grad(f(v), [v])  # the first derivative is a float
-    assert math.isfinite(first)
-    with pytest.raises(GradientOverflowError, match=r"create_graph=True.*overflows a float"):
-        grad(f(v), [v], create_graph=True)
+    (first,) = grad(f(v), [v])
+    (recorded,) = grad(f(v), [v], create_graph=True)
+    assert recorded.data == first and math.isfinite(first)
+    assert any(math.isinf(g) for node in topological_order(recorded) for g in node.local_grads)
+    with pytest.raises(GradientOverflowError, match=r"local derivative -?inf"):
+        grad(recorded, [v])
+    with pytest.raises(GradientOverflowError, match=r"local derivative -?inf"):
+        recorded.backward()
+
+
+def test_outside_create_graph_an_overflowing_local_derivative_is_still_refused_at_the_op():
+    with pytest.raises(OverflowError, match="the local derivative overflows a float"):
+        1.0 / Value(1e-160)  # 1e160 is a float, ∂/∂x = -1e320 is not
 
 
 @pytest.mark.parametrize(("f", "x"), [(Value.log, 1e-150), (Value.sqrt, 1e-200)], ids=["log", "sqrt"])
