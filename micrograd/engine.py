@@ -90,6 +90,14 @@ class Op(str):
     forward: Callable[..., float]
     local: Callable[..., tuple]
     kink: float | None  # where the local derivative jumps (relu, abs: at 0), if anywhere
+    _rebuild: tuple | None = None  # (function, args) that give this op back: how it pickles
+
+    def __reduce__(self):
+        # By name, never by its functions (lambdas do not pickle): unpickling gives back
+        # the engine's own op, so `node.op is MUL` still holds.
+        if self._rebuild is None:
+            raise TypeError(f"cannot pickle the op {str(self)!r}: only micrograd's own ops pickle (by name)")
+        return self._rebuild
 
     def __new__(
         cls, name: str, forward: Callable[..., float], local: Callable[..., tuple], kink: float | None = None
@@ -98,15 +106,7 @@ class Op(str):
         op.forward = forward
         op.local = local
         op.kink = kink
-        op._rebuild = None  # (function, args) giving this op back: how it pickles
         return op
-
-    def __reduce__(self):
-        # By name, never by its functions (lambdas do not pickle): unpickling gives back
-        # the engine's own op, so `node.op is MUL` still holds.
-        if self._rebuild is None:
-            raise TypeError(f"cannot pickle the op {str(self)!r}: only micrograd's own ops pickle (by name)")
-        return self._rebuild
 
 
 def _number(x) -> float:

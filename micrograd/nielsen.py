@@ -314,8 +314,7 @@ def check_backprop_equations(
     leaves the gradients of this pass in place: ``report.trace.zs[i][j].grad`` is δ.
     Each equation is checked on every neuron (BP1: output layer; BP2: every hidden layer;
     BP3: every bias; BP4: every weight); the left side is the engine's gradient and the
-    right side the textbook formula computed from data alone. A gradient that overflows
-    is `backward()`'s `GradientOverflowError` (the formulas multiply the same numbers).
+    right side the textbook formula computed from data alone.
     """
     layers = _layers_of(model)
     for layer in layers:

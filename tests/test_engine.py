@@ -739,47 +739,6 @@ def test_values_cannot_grow_new_attributes():
         Value(1.0).gard = 0.0
 
 
-# --------------------------------------------------------------------------- weighted_sum
-
-
-def test_weighted_sum_is_one_node_with_the_documented_parents_and_local_grads():
-    w = [Value(0.5), Value(-2.0)]
-    x = [Value(3.0), Value(4.0)]
-    b = Value(1.0)
-    z = weighted_sum(w, x, b)
-    assert z.data == 0.5 * 3.0 + -2.0 * 4.0 + 1.0
-    assert z.parents == (*w, *x, b)
-    assert z.local_grads == (3.0, 4.0, 0.5, -2.0, 1.0)
-    z.backward()
-    assert [v.grad for v in (*w, *x, b)] == [3.0, 4.0, 0.5, -2.0, 1.0]
-
-
-def test_weighted_sum_adds_in_micrograds_order_bit_for_bit():
-    ws = [0.1, 0.2, 0.3, 1e16, -1e16]
-    xs = [0.7, 0.1, 0.3, 1.0, 1.0]
-    z = weighted_sum([Value(w) for w in ws], [Value(x) for x in xs], Value(0.4))
-    expected = sum((w * x for w, x in zip(ws, xs)), 0.4)  # micrograd: sum((wi*xi ...), self.b)
-    assert z.data == expected
-
-
-def test_weighted_sum_shares_a_value_between_weights_and_inputs():
-    a = Value(3.0)
-    z = weighted_sum([a], [a], Value(0.0))  # a·a
-    z.backward()
-    assert z.data == 9.0 and a.grad == 6.0
-
-
-def test_weighted_sum_with_mismatched_lengths_is_a_value_error():
-    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
-        weighted_sum([Value(1.0), Value(2.0)], [Value(1.0)], Value(0.0))
-
-
-def test_weighted_sum_under_no_grad_records_nothing():
-    with no_grad():
-        z = weighted_sum([Value(1.0)], [Value(2.0)], Value(3.0))
-    assert z.data == 5.0 and z.parents == ()
-
-
 # --------------------------------------------------------------------------- hardening (issue 13)
 
 # Extreme magnitudes: every op, then backward(), on numbers from 1e-300 to 1e300 of either
@@ -1145,3 +1104,44 @@ def test_ops_pickle_by_name_and_foreign_ops_refuse_clearly():
     mine = Op("mine", lambda x: x, lambda out, x: (1.0,))
     with pytest.raises(TypeError, match="cannot pickle the op 'mine'"):
         pickle.dumps(mine)
+
+
+# --------------------------------------------------------------------------- weighted_sum
+
+
+def test_weighted_sum_is_one_node_with_the_documented_parents_and_local_grads():
+    w = [Value(0.5), Value(-2.0)]
+    x = [Value(3.0), Value(4.0)]
+    b = Value(1.0)
+    z = weighted_sum(w, x, b)
+    assert z.data == 0.5 * 3.0 + -2.0 * 4.0 + 1.0
+    assert z.parents == (*w, *x, b)
+    assert z.local_grads == (3.0, 4.0, 0.5, -2.0, 1.0)
+    z.backward()
+    assert [v.grad for v in (*w, *x, b)] == [3.0, 4.0, 0.5, -2.0, 1.0]
+
+
+def test_weighted_sum_adds_in_micrograds_order_bit_for_bit():
+    ws = [0.1, 0.2, 0.3, 1e16, -1e16]
+    xs = [0.7, 0.1, 0.3, 1.0, 1.0]
+    z = weighted_sum([Value(w) for w in ws], [Value(x) for x in xs], Value(0.4))
+    expected = sum((w * x for w, x in zip(ws, xs)), 0.4)  # micrograd: sum((wi*xi ...), self.b)
+    assert z.data == expected
+
+
+def test_weighted_sum_shares_a_value_between_weights_and_inputs():
+    a = Value(3.0)
+    z = weighted_sum([a], [a], Value(0.0))  # a·a
+    z.backward()
+    assert z.data == 9.0 and a.grad == 6.0
+
+
+def test_weighted_sum_with_mismatched_lengths_is_a_value_error():
+    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
+        weighted_sum([Value(1.0), Value(2.0)], [Value(1.0)], Value(0.0))
+
+
+def test_weighted_sum_under_no_grad_records_nothing():
+    with no_grad():
+        z = weighted_sum([Value(1.0)], [Value(2.0)], Value(3.0))
+    assert z.data == 5.0 and z.parents == ()
