@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from micrograd._atomic import atomic_writer
 from micrograd.engine import Value, _brief, no_grad
+from micrograd.train import _class_labels
 
 __all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_history", "save_figure"]
 
@@ -193,7 +194,8 @@ def plot_decision_boundary(
     xs, ys, gx, gy = _grid(X, resolution, margin)
     scores = _evaluate(model, gx, gy)
     extent = (gx[0], gx[-1], gy[0], gy[-1])
-    labels = np.array([1 if v == 1 else 0 if v in (0, -1) else int(v) for v in y])
+    # A label the model cannot output is an error, not a point silently left undrawn.
+    labels = np.array(_class_labels(1 if scores.ndim == 2 else scores.shape[2], y, "plot_decision_boundary"))
 
     if scores.ndim == 2:  # one output: a score, class 1 where it is positive
         colors = BINARY_COLORS

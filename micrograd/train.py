@@ -105,12 +105,12 @@ def _binary_labels(y: Sequence, loss: str) -> list[int]:
     raise ValueError(f"{loss} needs two classes labelled 0/1 (or -1/+1), got {shown}")
 
 
-def _class_labels(output, y: Sequence, where: str) -> list[int]:
-    """The labels as class numbers for a model whose output on one sample is `output`:
-    0/1 (or -1/+1) for one output, 0..k-1 for k outputs; anything else is an error."""
-    if isinstance(output, Value):
+def _class_labels(n_outputs: int, y: Sequence, where: str) -> list[int]:
+    """The labels as class numbers for a model with `n_outputs` outputs: 0/1 (or -1/+1)
+    for one output, 0..k-1 for k outputs; anything else is an error naming `where`."""
+    if n_outputs == 1:
         return [(s + 1) // 2 for s in _binary_labels(y, f"{where}: a model with one output")]
-    return [losses.class_index(t, len(output), i, where) for i, t in enumerate(y)]
+    return [losses.class_index(t, n_outputs, i, where) for i, t in enumerate(y)]
 
 
 def _is_correct_binary(score: Value, sign: int) -> bool:
@@ -148,7 +148,7 @@ def accuracy(model: Callable, X: Sequence[Sequence[float]], y: Sequence[int]) ->
         raise ValueError("accuracy: no samples")
     with no_grad():
         outputs = [model(list(x)) for x in X]
-    labels = _class_labels(outputs[0], y, "accuracy")
+    labels = _class_labels(1 if isinstance(outputs[0], Value) else len(outputs[0]), y, "accuracy")
     return sum(_decide(output) == t for output, t in zip(outputs, labels)) / len(y)
 
 
