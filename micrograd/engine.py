@@ -178,6 +178,11 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _relu(x: float) -> float:
+    # x > 0 is False for NaN too: a NaN written into .data is passed on (to be reported), not made 0.
+    return x if x > 0 else 0.0 if x <= 0 else x
+
+
 def _div(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError(f"/({_shown((a, b))}): division by zero")
@@ -186,6 +191,8 @@ def _div(a: float, b: float) -> float:
 
 def _power(base: float, exponent: float) -> float:
     """base ** exponent on floats, refusing what has no real finite answer."""
+    if base != base or exponent != exponent:  # NaN written into .data: nan ** 0 would be 1.0
+        return math.nan
     if base == 0 and exponent < 0:
         raise ZeroDivisionError(f"**({_shown((base, exponent))}): 0 cannot be raised to a negative power")
     if base < 0 and exponent != int(exponent):
@@ -289,7 +296,7 @@ LOG1P = Op("log1p", _log1p, lambda out, x: (1 / (1 + x),))  # log(1 + x), exact 
 SQRT = Op("sqrt", _sqrt, _sqrt_local)
 TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
-RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
+RELU = Op("relu", _relu, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
 ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,), kink=0.0)
 WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 

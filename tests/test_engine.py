@@ -751,8 +751,14 @@ EXTREME = st.builds(
     floats_between(1.0, 9.999),
     st.integers(-300, 300),
 )
-_EXTREME_UNARY = {**_UNARY, "**2": lambda v: v**2, "**-1": lambda v: v**-1, "**0.5": lambda v: v**0.5}
-_EXTREME_UNARY["2**"] = lambda v: 2**v
+_EXTREME_UNARY = {
+    **_UNARY,
+    "**0": lambda v: v**0,
+    "**2": lambda v: v**2,
+    "**-1": lambda v: v**-1,
+    "**0.5": lambda v: v**0.5,
+    "2**": lambda v: 2**v,
+}
 
 
 def _reciprocal_extreme(draw, exponent: int) -> float:
@@ -1030,6 +1036,17 @@ def test_a_nan_written_into_data_is_reported_as_not_a_number_not_as_overflow():
     with pytest.raises(ValueError, match="not a finite number") as info:
         a * 2
     assert "overflow" not in str(info.value)
+
+
+@pytest.mark.parametrize("op", sorted(_EXTREME_UNARY) + sorted(_BINARY))
+def test_a_nan_written_into_data_is_named_by_every_op_never_swallowed(op):
+    a = Value(1.0)
+    a.data = math.nan  # by hand: the constructor would refuse it (relu and ** 0 used to make it a number)
+    with pytest.raises(ValueError, match="not a finite number") as info:
+        _EXTREME_UNARY[op](a) if op in _EXTREME_UNARY else _BINARY[op](Value(2.0), a)
+    assert "overflow" not in str(info.value)
+    with pytest.raises(ValueError, match="not a finite number"):
+        weighted_sum([a], [Value(0.0)], Value(1.0))
 
 
 @pytest.mark.parametrize(
