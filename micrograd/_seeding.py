@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from micrograd.engine import _brief
+from micrograd._errors import _brief
 
 Seed = int | random.Random | None
 

@@ -22,16 +22,8 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from math import isfinite
 
-from micrograd.engine import (
-    GradientOverflowError,
-    Value,
-    _brief,
-    _keeping_overflowing_locals,
-    _name,
-    _reverse_overflow,
-    enable_grad,
-    topological_order,
-)
+from micrograd._errors import GradientOverflowError, _brief, _name, _reverse_overflow
+from micrograd.engine import Value, _keeping_overflowing_locals, enable_grad, topological_order
 
 __all__ = ["grad", "hessian"]
 

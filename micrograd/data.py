@@ -16,9 +16,9 @@ import math
 import numbers
 from collections.abc import Sequence
 
+from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
-from micrograd.engine import _brief
 
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral"]
 

@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from functools import lru_cache, reduce
 from operator import add, attrgetter, mul
 
+from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow, _shown
+
 __all__ = [
     "GradientOverflowError",
     "Op",
@@ -112,27 +114,6 @@ class Op(str):
 def _number(x) -> float:
     """The float inside `x`, whether `x` is a float or a `Value` (rules run on both)."""
     return x.data if type(x) is Value else x
-
-
-def _brief(x) -> str:
-    """repr(x) short enough for an error message: a 5,000-digit int is not worth a screenful
-    (and Python refuses to print one past 4,300 digits)."""
-    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 64:
-        return f"{'-' if x < 0 else ''}<an int of about {int(x.bit_length() * 0.30103) + 1} digits>"
-    try:
-        text = repr(x)
-    except ValueError:  # a huge int inside something else
-        return f"<a {type(x).__name__} too large to print>"
-    return text if len(text) <= 60 else f"{text[:40]}…{text[-12:]}"
-
-
-def _shown(args, keep: int = 4) -> str:
-    """The arguments of an op for a message; a weighted sum over a million inputs shows a few."""
-    args = list(args)
-    if len(args) > 2 * keep + 1:
-        args = [*map(_brief, args[:keep]), f"… {len(args) - 2 * keep} more …", *map(_brief, args[-keep:])]
-        return ", ".join(args)
-    return ", ".join(map(_brief, args))
 
 
 def _domain_error(op: str, *args: float, why: str) -> ValueError:
@@ -499,8 +480,8 @@ class Value:
         set ``.grad = 0``) between steps.
 
         A gradient that overflows a float is a `GradientOverflowError` naming the value
-        and the edge where the sum overflowed, never an inf or NaN left in ``.grad``
-        (the grads of that pass are then incomplete).
+        and the edge where the sum overflowed, never an inf or NaN handed back silently
+        (the grads of that pass are then incomplete and may hold one: ``zero_grad()``).
         """
         order = topological_order(self)
         for node in order:
@@ -706,6 +687,7 @@ def _binary(op: Op, left: Value, right: Value) -> Value:
 
 
 _data_of = attrgetter("data")
+_grad_of = attrgetter("grad")
 
 
 def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
@@ -789,68 +771,3 @@ def topological_order(root: Value) -> list[Value]:
             if b is not None and b not in placed:
                 push(b)
     return order
-
-
-# --------------------------------------------------------------------------- gradients that overflow
-
-
-class GradientOverflowError(OverflowError):
-    """A gradient (or a forward-mode tangent) overflowed a float while it was being summed.
-
-    ``backward()``, ``grad()``, ``forward_grad()`` and ``paths()`` raise it instead of
-    handing back an inf or a NaN (``a*b*b - a*b*b`` at a = 1e-300, b = 1e300 sums +inf
-    and -inf). The message names the value whose gradient overflowed and the edge whose
-    term made the running sum overflow.
-    """
-
-
-def _name(node: Value) -> str:
-    """A value as messages name it: its label, or its op and data."""
-    if node.label:
-        return repr(node.label)
-    if node._a is None:
-        return f"the leaf {_brief(node.data)}"
-    return f"the {node.op} node (data {_brief(node.data)})"
-
-
-_grad_of = attrgetter("grad")
-
-
-def _edge_overflow(where: str, kind: str, node: Value, terms, start: float = 0.0) -> GradientOverflowError:
-    """The error for `node`, whose `kind` ("gradient", "tangent") is not finite.
-
-    `terms` replays its sum in the order it was made: (parent, child, index, local,
-    upstream) per edge, ``child.parents[index] is parent``; the first term after which the
-    running sum is not finite is the edge to blame.
-    """
-    total = start
-    for parent, child, index, local, upstream in terms:
-        before = total
-        total = before + local * upstream
-        if not _isfinite(total):
-            sum_so_far = f"{_brief(before)} + " if before else ""
-            return GradientOverflowError(
-                f"{where}: the {kind} of {_name(node)} overflows a float on the edge {_name(parent)} → "
-                f"{_name(child)} (argument {index} of {child.op}): {sum_so_far}local derivative {_brief(local)} "
-                f"× {kind} {_brief(upstream)} = {total}"
-            )
-    return GradientOverflowError(
-        f"{where}: the {kind} of {_name(node)} is not finite although this pass adds up to {_brief(total)}: "
-        "what it held before (leaves accumulate) was inf, NaN or too large; call zero_grad() between passes"
-    )
-
-
-def _reverse_overflow(where: str, order: list[Value], grad_of: Callable[[Value], float]) -> GradientOverflowError:
-    """The error for a reverse pass over `order` (as ``backward()`` visits it) in which some
-    gradient is not finite: the first such value, and the edge where its sum overflowed."""
-    visits = order[::-1]
-    position = next(k for k, node in enumerate(visits) if not _isfinite(grad_of(node)))
-    node = visits[position]
-    terms = (
-        (node, child, j, local, grad_of(child))
-        for child in visits[:position]
-        if grad_of(child)
-        for j, (parent, local) in enumerate(zip(child.parents, child.local_grads))
-        if parent is node
-    )
-    return _edge_overflow(where, "gradient", node, terms)

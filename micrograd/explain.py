@@ -32,14 +32,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from micrograd.engine import (
-    GradientOverflowError,
-    Value,
-    _brief,
-    _edge_overflow,
-    _reverse_overflow,
-    topological_order,
-)
+from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow
+from micrograd.engine import Value, topological_order
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
 

@@ -43,8 +43,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from micrograd._errors import _brief
 from micrograd.autodiff import grad
-from micrograd.engine import Value, _brief, enable_grad, topological_order
+from micrograd.engine import Value, enable_grad, topological_order
 
 __all__ = ["DerivativeCheck", "GradcheckError", "GradcheckWarning", "gradcheck"]
 

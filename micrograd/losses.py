@@ -14,7 +14,8 @@ import numbers
 import operator
 from collections.abc import Sequence
 
-from micrograd.engine import Value, _brief, _lift
+from micrograd._errors import _brief
+from micrograd.engine import Value, _lift
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "mse"]
 

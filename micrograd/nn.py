@@ -20,9 +20,10 @@ import os
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
+from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
-from micrograd.engine import Value, _brief, _data_of, _lift, _weighted_sum_node
+from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "load"]
 

@@ -15,7 +15,8 @@ import math
 import numbers
 from collections.abc import Iterable
 
-from micrograd.engine import Value, _brief
+from micrograd._errors import _brief
+from micrograd.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

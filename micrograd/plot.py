@@ -14,7 +14,8 @@ import os
 from collections.abc import Callable, Sequence
 
 from micrograd._atomic import atomic_writer
-from micrograd.engine import Value, _brief, no_grad
+from micrograd._errors import _brief
+from micrograd.engine import Value, no_grad
 from micrograd.train import _class_labels
 
 __all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_history", "save_figure"]

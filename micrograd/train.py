@@ -28,8 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from micrograd import losses
+from micrograd._errors import _brief
 from micrograd._seeding import rng as _rng
-from micrograd.engine import Value, _brief, enable_grad, no_grad
+from micrograd.engine import Value, enable_grad, no_grad
 from micrograd.optim import SGD, Optimizer
 
 __all__ = ["History", "accuracy", "env_steps", "fit", "linear_decay", "predict"]
