@@ -10,7 +10,15 @@
 
 from importlib import import_module
 
-from micrograd.engine import Value, enable_grad, is_grad_enabled, no_grad, topological_order, weighted_sum
+from micrograd.engine import (
+    GradientOverflowError,
+    Value,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    weighted_sum,
+)
 from micrograd.gradcheck import GradcheckError, gradcheck  # eager: the module has the same name
 
 __version__ = "0.2.0"
@@ -34,6 +42,7 @@ _LAZY = {
 
 __all__ = [
     "GradcheckError",
+    "GradientOverflowError",
     "Value",
     "enable_grad",
     "gradcheck",

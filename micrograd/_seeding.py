@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from micrograd._errors import _brief
+
 Seed = int | random.Random | None
 
 
@@ -15,5 +17,5 @@ def rng(seed: Seed):
     if isinstance(seed, random.Random):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {seed!r}")
+        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__} {_brief(seed)}")
     return random.Random(seed)

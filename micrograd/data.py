@@ -16,6 +16,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
+from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 
@@ -28,21 +29,24 @@ Dataset = tuple[list[list[float]], list[int]]
 
 def _count(name: str, n, minimum: int) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__} {n!r}")
+        raise TypeError(f"{name} must be an int, got {type(n).__name__} {_brief(n)}")
     if n < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {n}")
+        raise ValueError(f"{name} must be at least {minimum}, got {_brief(n)}")
     return int(n)
 
 
 def _real(name: str, x, low: float = 0.0, high: float = math.inf, open_ends: bool = False) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    inside = low < x < high if open_ends else low <= x <= high
-    if not math.isfinite(x) or not inside:
+        raise TypeError(f"{name} must be a number, got {type(x).__name__} {_brief(x)}")
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the float range
+        value = math.inf
+    inside = low < value < high if open_ends else low <= value <= high
+    if not math.isfinite(value) or not inside:
         ends = "()" if open_ends else "[]"
-        raise ValueError(f"{name} must be in {ends[0]}{low:g}, {high:g}{ends[1]}, got {x!r}")
-    return x
+        raise ValueError(f"{name} must be in {ends[0]}{low:g}, {high:g}{ends[1]}, got {_brief(x)}")
+    return value
 
 
 def _split(n_samples: int, k: int) -> list[int]:
@@ -136,12 +140,12 @@ def make_blobs(
         centres = []
         for i, point in enumerate(centers):
             if not isinstance(point, (list, tuple)) or len(point) != 2:
-                raise ValueError(f"centers[{i}] must be a pair (x, y), got {point!r}")
+                raise ValueError(f"centers[{i}] must be a pair (x, y), got {_brief(point)}")
             centres.append(
                 (_real(f"centers[{i}][0]", point[0], -math.inf), _real(f"centers[{i}][1]", point[1], -math.inf))
             )
     else:
-        raise TypeError(f"centers must be a positive int or a non-empty list of (x, y) pairs, got {centers!r}")
+        raise TypeError(f"centers must be a positive int or a non-empty list of (x, y) pairs, got {_brief(centers)}")
     n_samples = _count("n_samples", n_samples, len(centres))
     std = _real("std", std)
     rng = _rng(seed)

@@ -15,33 +15,41 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache, reduce
 from operator import add, attrgetter, mul
 
-__all__ = ["Op", "Value", "enable_grad", "is_grad_enabled", "no_grad", "topological_order", "weighted_sum"]
+from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow, _shown
+
+__all__ = [
+    "GradientOverflowError",
+    "Op",
+    "Value",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "weighted_sum",
+]
 
 
 # --------------------------------------------------------------------------- grad mode
 
-
-class _GradMode(threading.local):
-    enabled = True  # per thread: one thread's no_grad() never affects another's
-
-
-_grad_mode = _GradMode()
+# A context variable, not a thread-local: every thread AND every asyncio task has its own
+# mode, so a task awaiting inside no_grad() never switches recording off for another.
+_recording: ContextVar[bool] = ContextVar("micrograd_grad_enabled", default=True)
+_grad_enabled = _recording.get  # called once per op: a bound C method is the fastest read
 
 
 @contextmanager
 def _grad_recording(enabled: bool) -> Iterator[None]:
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = enabled
+    token = _recording.set(enabled)
     try:
         yield
     finally:
-        _grad_mode.enabled = previous
+        _recording.reset(token)
 
 
 def enable_grad():
@@ -53,7 +61,8 @@ def no_grad():
     """Within this block operations record no parents (results are parentless leaves).
 
     Use it to evaluate a model without building a graph, e.g. to draw a decision
-    boundary. Thread-safe: it affects only the thread that enters it.
+    boundary. It affects only the thread, or the asyncio task, that enters it (the mode
+    is a `contextvars.ContextVar`).
 
     >>> with no_grad():
     ...     y = Value(2.0) * 3
@@ -64,8 +73,8 @@ def no_grad():
 
 
 def is_grad_enabled() -> bool:
-    """True unless the current thread is inside `no_grad()`."""
-    return _grad_mode.enabled
+    """True unless the current thread or task is inside `no_grad()`."""
+    return _grad_enabled()
 
 
 # --------------------------------------------------------------------------- operations
@@ -83,6 +92,14 @@ class Op(str):
     forward: Callable[..., float]
     local: Callable[..., tuple]
     kink: float | None  # where the local derivative jumps (relu, abs: at 0), if anywhere
+    _rebuild: tuple | None = None  # (function, args) that give this op back: how it pickles
+
+    def __reduce__(self):
+        # By name, never by its functions (lambdas do not pickle): unpickling gives back
+        # the engine's own op, so `node.op is MUL` still holds.
+        if self._rebuild is None:
+            raise TypeError(f"cannot pickle the op {str(self)!r}: only micrograd's own ops pickle (by name)")
+        return self._rebuild
 
     def __new__(
         cls, name: str, forward: Callable[..., float], local: Callable[..., tuple], kink: float | None = None
@@ -116,14 +133,19 @@ def _number(x) -> float:
 
 
 def _domain_error(op: str, *args: float, why: str) -> ValueError:
-    shown = ", ".join(repr(a) for a in args)
-    return ValueError(f"{op}({shown}): {why}")
+    return ValueError(f"{op}({_shown(args)}): {why}")
 
 
 def _log(x: float) -> float:
     if x <= 0:
         raise _domain_error("log", x, why="log is defined only for positive numbers")
     return math.log(x)
+
+
+def _log1p(x: float) -> float:
+    if x <= -1:
+        raise _domain_error("log1p", x, why="log1p is defined only above -1")
+    return math.log1p(x)
 
 
 def _exp(x: float) -> float:
@@ -153,27 +175,48 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _relu(x: float) -> float:
+    # x > 0 is False for NaN too: a NaN written into .data is passed on (to be reported), not made 0.
+    return x if x > 0 else 0.0 if x <= 0 else x
+
+
 def _div(a: float, b: float) -> float:
     if b == 0:
-        raise ZeroDivisionError(f"/({a!r}, {b!r}): division by zero")
+        raise ZeroDivisionError(f"/({_shown((a, b))}): division by zero")
     return a / b
 
 
 def _power(base: float, exponent: float) -> float:
     """base ** exponent on floats, refusing what has no real finite answer."""
+    if base != base or exponent != exponent:  # NaN written into .data: nan ** 0 would be 1.0
+        return math.nan
     if base == 0 and exponent < 0:
-        raise ZeroDivisionError(f"**({base!r}, {exponent!r}): 0 cannot be raised to a negative power")
+        raise ZeroDivisionError(f"**({_shown((base, exponent))}): 0 cannot be raised to a negative power")
     if base < 0 and exponent != int(exponent):
         raise _domain_error("**", base, exponent, why="a negative base needs an integer exponent")
     try:
         return float(base**exponent)
     except OverflowError:
-        raise OverflowError(f"**({base!r}, {exponent!r}) overflows a float") from None
+        raise OverflowError(f"**({_shown((base, exponent))}) overflows a float") from None
+
+
+# Beyond 2**53 a float holds neither every integer nor its parity: (-1.0) ** (2**53 + 1)
+# would come out +1, and the derivative's n - 1 would round back to n.
+EXACT_INTEGERS = 2**53
 
 
 @lru_cache(maxsize=256)
 def power_op(exponent: float) -> Op:
-    """The op ``x ** exponent`` for a constant exponent, named like micrograd's (``**2``)."""
+    """The op ``x ** exponent`` for a constant exponent, named like micrograd's (``**2``).
+
+    An integer exponent must be below 2**53 in magnitude, where floats hold every integer
+    (and so its parity, and n - 1 for the derivative); larger ones are a ``ValueError``.
+    """
+    if exponent == int(exponent) and abs(exponent) >= EXACT_INTEGERS:
+        raise ValueError(
+            f"**{_brief(exponent)}: an integer exponent must be below 2**53 in magnitude; "
+            "beyond that a float cannot hold its parity (the sign of a negative base's power) or n - 1"
+        )
 
     def local(out, x):
         if exponent == 0:
@@ -182,7 +225,27 @@ def power_op(exponent: float) -> Op:
             raise _domain_error(f"**{exponent}", 0.0, why="the derivative is infinite at 0")
         return (exponent * x ** (exponent - 1),)
 
-    return Op(f"**{exponent}", lambda x: _power(x, exponent), local)
+    op = Op(f"**{exponent}", lambda x: _power(x, exponent), local)
+    op._rebuild = (power_op, (exponent,))
+    return op
+
+
+@lru_cache(maxsize=256)
+def exponential_op(base: float) -> Op:
+    """The op ``base ** x`` for a constant base (``2 ** v``), named ``2**``.
+
+    The base is part of the op, not a leaf: its derivative (which can overflow where the
+    result does not, as in ``2 ** Value(1023.9)``) is never needed.
+    """
+
+    def local(out, x):
+        # d(b**x)/dx = b**x log b; at b = 0 the result is 0 (x > 0) and so is its slope.
+        return (out * math.log(base),) if base else (0.0,)
+
+    name = int(base) if base.is_integer() and abs(base) < EXACT_INTEGERS else base
+    op = Op(f"{name}**", lambda x: _value_power(base, x), local)
+    op._rebuild = (exponential_op, (base,))
+    return op
 
 
 def _value_power_local(out, base, exponent) -> tuple:
@@ -226,12 +289,23 @@ NEG = Op("neg", lambda x: -x, lambda out, x: (-1.0,))
 POW = Op("**", _value_power, _value_power_local)
 EXP = Op("exp", _exp, lambda out, x: (out,))
 LOG = Op("log", _log, lambda out, x: (1 / x,))
+LOG1P = Op("log1p", _log1p, lambda out, x: (1 / (1 + x),))  # log(1 + x), exact for tiny x
 SQRT = Op("sqrt", _sqrt, _sqrt_local)
 TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
-RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
+RELU = Op("relu", _relu, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
 ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,), kink=0.0)
 WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
+
+OPS = {op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, LOG1P, SQRT, TANH, SIGMOID, RELU, ABS, WEIGHTED_SUM)}
+
+
+def _op_named(name: str) -> Op:
+    return OPS[name]
+
+
+for _op in OPS:
+    _op._rebuild = (_op_named, (str(_op),))
 
 
 # --------------------------------------------------------------------------- Value
@@ -240,13 +314,13 @@ WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 def _checked(data) -> float:
     """`data` as a float, if it is a finite real number; otherwise a clear error."""
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"Value needs a finite real number, got {type(data).__name__} {data!r}")
+        raise TypeError(f"Value needs a finite real number, got {type(data).__name__} {_brief(data)}")
     try:
         value = float(data)
     except OverflowError:  # an int (or Fraction) beyond the largest float
         value = math.inf
     if not math.isfinite(value):
-        raise ValueError(f"Value needs a finite real number, got {data!r}")
+        raise ValueError(f"Value needs a finite real number, got {_brief(data)}")
     return value
 
 
@@ -295,7 +369,7 @@ class Value:
         if type(data) is Value:
             raise TypeError(f"Value needs a number, got another Value ({data!r}); use it directly or .detach() it")
         if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"label must be a str, got {type(label).__name__} {_brief(label)}")
         self.data = _checked(data)
         self.grad = 0.0
         self.op = ""
@@ -333,8 +407,12 @@ class Value:
     def _backward(self) -> None:
         """Apply this node's chain rule once, as micrograd's lecture does by hand."""
         g = self.grad
-        for parent, local in zip(self.parents, self.local_grads):
-            parent.grad += local * g
+        for j, (parent, local) in enumerate(zip(self.parents, self.local_grads)):
+            before = parent.grad
+            after = before + local * g
+            if not _isfinite(after):
+                raise _edge_overflow("_backward()", "gradient", parent, [(parent, self, j, local, g)], before)
+            parent.grad = after
 
     def is_leaf(self) -> bool:
         """True for a value that no recorded op made (an input, a parameter, a constant)."""
@@ -360,8 +438,10 @@ class Value:
         return _unary(power_op(exponent), self)
 
     def __rpow__(self, base):
-        base = _lift(base)
-        return NotImplemented if base is None else _binary(POW, base, self)
+        # A number base is part of the op (``2**``), like a number exponent in ``x ** 2``.
+        if isinstance(base, bool) or not isinstance(base, numbers.Real):
+            return NotImplemented
+        return _unary(exponential_op(_checked(base)), self)
 
     def __neg__(self) -> Value:
         return _unary(NEG, self)
@@ -380,6 +460,10 @@ class Value:
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` for data <= 0."""
         return _unary(LOG, self)
+
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for tiny x (where 1 + x rounds to 1); ``ValueError`` for x <= -1."""
+        return _unary(LOG1P, self)
 
     def sqrt(self) -> Value:
         """Square root; ``ValueError`` for data < 0, and at 0 when recording (infinite slope)."""
@@ -408,17 +492,28 @@ class Value:
         Seeds ``self.grad = 1.0`` and visits the graph in reverse topological order
         (iteratively, so graphs of any depth work), adding ``local * grad`` into each
         parent. Interior values get fresh gradients on every call; leaves *accumulate*,
-        as in PyTorch, so call ``zero_grad()`` (or set ``.grad = 0``) between steps.
+        as in PyTorch (a leaf's own ``backward()`` adds 1), so call ``zero_grad()`` (or
+        set ``.grad = 0``) between steps.
+
+        A gradient that overflows a float is a `GradientOverflowError` naming the value
+        and the edge where the sum overflowed, never an inf or NaN handed back silently
+        (the grads of that pass are then incomplete and may hold one: ``zero_grad()``).
         """
         order = topological_order(self)
         for node in order:
             if node._a is not None:
                 node.grad = 0.0
-        self.grad = 1.0
+        self.grad = self.grad + 1.0 if self._a is None else 1.0
         for node in reversed(order):
             a = node._a
             g = node.grad
-            if a is None or not g:  # a zero gradient adds nothing (and keeps 0 * inf from NaN)
+            if a is None:
+                # An inf or NaN anywhere flows on into some leaf (inf * 0 is NaN), so checking
+                # the leaves alone catches every one; g - g is 0.0 exactly when g is finite.
+                if g - g:
+                    raise _reverse_overflow("backward()", order, _grad_of)
+                continue
+            if not g:  # a zero gradient adds nothing
                 continue
             if type(a) is tuple:
                 for parent, local in zip(a, node._la):
@@ -433,8 +528,63 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
+    # -- copying and pickling
+
+    def __reduce__(self):
+        """How `pickle` and `copy.deepcopy` take a value apart: a leaf as its data, label
+        and grad; a computed value as its whole graph, one flat record per node in
+        topological order (no recursion, so a chain of any depth pickles). The leaves in
+        it stay objects, so parameters pickled beside a loss remain the same objects."""
+        if self._a is None:
+            return _restored_leaf, (self.data, self.label, self.grad)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if node._a is None
+            else (node.op, tuple(index[p] for p in node.parents), node.local_grads, node.data, node.grad, node.label)
+            for node in order
+        ]
+        return _restored_graph, (records,)
+
+    def __copy__(self) -> Value:
+        """`copy.copy`: a new value with the same data, grad, label, op and parents."""
+        node = _restored_leaf(self.data, self.label, self.grad)
+        if self._a is not None:
+            _attach(node, self.op, self.parents, self.local_grads)
+        return node
+
 
 _new_value = object.__new__
+
+
+def _restored_leaf(data: float, label: str, grad: float) -> Value:
+    node = _leaf(data, label)
+    node.grad = grad
+    return node
+
+
+def _attach(node: Value, op: Op, parents: Sequence[Value], local_grads: Sequence[float]) -> None:
+    """Record `parents` in `node`'s slots, as the op that made it would have."""
+    node.op = op
+    if op == WEIGHTED_SUM or len(parents) > 2:
+        node._a, node._b, node._la = tuple(parents), None, tuple(local_grads)
+    elif len(parents) == 1:
+        node._a, node._b, node._la = parents[0], None, local_grads[0]
+    else:
+        (node._a, node._b), (node._la, node._lb) = parents, local_grads
+
+
+def _restored_graph(records: list) -> Value:
+    nodes: list[Value] = []
+    for record in records:
+        if type(record) is not Value:
+            op, parents, local_grads, data, grad, label = record
+            node = _restored_leaf(data, label, grad)
+            _attach(node, op, [nodes[i] for i in parents], local_grads)
+            record = node
+        nodes.append(record)
+    return nodes[-1]
 
 
 def _leaf(data: float, label: str = "") -> Value:
@@ -460,19 +610,37 @@ def _lift(x) -> Value | None:
     try:
         return _leaf(_checked(x))
     except ValueError:
-        raise ValueError(f"cannot compute with {x!r}: only finite numbers are allowed") from None
+        raise ValueError(f"cannot compute with {_brief(x)}: only finite numbers are allowed") from None
 
 
-def _shown(args) -> str:
-    return ", ".join(map(repr, args))
-
-
-def _overflow(op: Op, args) -> OverflowError:
+def _overflow(op: Op, args) -> Exception:
+    if not all(map(_isfinite, args)):  # a NaN or inf written into .data by hand
+        return ValueError(f"{op}({_shown(args)}): an argument is not a finite number (was .data set to it?)")
     return OverflowError(f"{op}({_shown(args)}) overflows a float")
 
 
-def _local_overflow(op: Op, args) -> OverflowError:
-    return OverflowError(f"{op}({_shown(args)}): the local derivative overflows a float")
+# grad(create_graph=True) records a derivative graph whose nodes' own local derivatives
+# may overflow where the derivative itself does not (log at 1e-160: 1/x is a float, its
+# slope -1/x² is not). There, and only there, such a local is kept as inf instead of
+# refused: the derivative is computed, and a pass that would use the inf raises a
+# GradientOverflowError naming the edge (every pass checks its sums).
+_keep_overflowing_locals: ContextVar[bool] = ContextVar("micrograd_keep_overflowing_locals", default=False)
+
+
+@contextmanager
+def _keeping_overflowing_locals() -> Iterator[None]:
+    token = _keep_overflowing_locals.set(True)
+    try:
+        yield
+    finally:
+        _keep_overflowing_locals.reset(token)
+
+
+def _overflowing_local(op: Op, args) -> float:
+    """inf for a local derivative that overflowed, where that is allowed; else the error."""
+    if _keep_overflowing_locals.get():
+        return math.inf
+    raise OverflowError(f"{op}({_shown(args)}): the local derivative overflows a float")
 
 
 _isfinite = math.isfinite
@@ -488,13 +656,13 @@ def _unary(op: Op, parent: Value) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _grad_mode.enabled:
+    if _grad_enabled():
         try:
             (local,) = op.local(data, x)
         except OverflowError:
-            raise _local_overflow(op, (x,)) from None
+            local = _overflowing_local(op, (x,))
         if not _isfinite(local):
-            raise _local_overflow(op, (x,))
+            _overflowing_local(op, (x,))
         node.op = op
         node._a = parent
         node._b = None
@@ -516,13 +684,13 @@ def _binary(op: Op, left: Value, right: Value) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _grad_mode.enabled:
+    if _grad_enabled():
         try:
             local_left, local_right = op.local(data, x, y)
         except OverflowError:
-            raise _local_overflow(op, (x, y)) from None
+            local_left = local_right = _overflowing_local(op, (x, y))
         if not (_isfinite(local_left) and _isfinite(local_right)):
-            raise _local_overflow(op, (x, y))
+            _overflowing_local(op, (x, y))
         node.op = op
         node._a = left
         node._b = right
@@ -535,6 +703,7 @@ def _binary(op: Op, left: Value, right: Value) -> Value:
 
 
 _data_of = attrgetter("data")
+_grad_of = attrgetter("grad")
 
 
 def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value) -> Value:
@@ -564,7 +733,7 @@ def _weighted_sum_node(weights: list[Value], inputs: list[Value], bias: Value, i
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _grad_mode.enabled:
+    if _grad_enabled():
         # The local derivatives are the other factors' data: finite already, no check.
         node.op = WEIGHTED_SUM
         node._a = (*weights, *inputs, bias)
@@ -579,7 +748,7 @@ def _weighted_sum_node(weights: list[Value], inputs: list[Value], bias: Value, i
 def _lift_or_raise(x) -> Value:
     value = _lift(x)
     if value is None:
-        raise TypeError(f"expected a number or a Value, got {type(x).__name__} {x!r}")
+        raise TypeError(f"expected a number or a Value, got {type(x).__name__} {_brief(x)}")
     return value
 
 

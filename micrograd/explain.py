@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
+from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow
 from micrograd.engine import Value, topological_order
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
@@ -68,8 +69,14 @@ class Path:
                 f"got {len(self.local_grads)} and {len(self.edge_indices)}"
             )
         product = 1.0
-        for local in reversed(self.local_grads):  # output end first: the order backward() multiplies in
-            product = local * product
+        for k in reversed(range(len(self.local_grads))):  # output end first: the order backward() multiplies in
+            product = self.local_grads[k] * product
+            if not math.isfinite(product):
+                parent, child, index = self.edges[k]
+                raise GradientOverflowError(
+                    f"the product of the local derivatives along a path of {len(self)} edges overflows a float "
+                    f"at edge {k + 1}, {_name(parent)} → {_name(child)} (argument {index} of {child.op})"
+                )
         object.__setattr__(self, "product", product)
 
     @property
@@ -92,7 +99,7 @@ class Path:
 def _check(output, wrt) -> None:
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
-            raise TypeError(f"{name} must be a Value, got {type(value).__name__} {value!r}")
+            raise TypeError(f"{name} must be a Value, got {type(value).__name__} {_brief(value)}")
 
 
 def _path_counts(output: Value, wrt: Value, order: list[Value]) -> dict[Value, int]:
@@ -156,7 +163,7 @@ def count_edges(output: Value) -> int:
     `count_paths`, which can grow exponentially with depth.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"output must be a Value, got {type(output).__name__} {output!r}")
+        raise TypeError(f"output must be a Value, got {type(output).__name__} {_brief(output)}")
     return sum(len(node.parents) for node in topological_order(output))
 
 
@@ -219,7 +226,7 @@ def paths(output: Value, wrt: Value, limit: int | None = DEFAULT_LIMIT) -> PathT
     """
     _check(output, wrt)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+        raise ValueError(f"limit must be a non-negative int or None, got {_brief(limit)}")
     order = topological_order(output)
     counts = _path_counts(output, wrt, order)
     total = counts.get(output, 0)
@@ -243,6 +250,8 @@ def _reverse_pass(output: Value, wrt: Value, order: list[Value]) -> float:
     grads = {output: 1.0}
     for node in reversed(order):
         g = grads.get(node, 0.0)
+        if not math.isfinite(g):
+            raise _reverse_overflow("paths(): the backward() column", order, lambda n: grads.get(n, 0.0))
         if g and not node.is_leaf():  # backward() skips zero gradients too
             for parent, local in zip(node.parents, node.local_grads):
                 grads[parent] = grads.get(parent, 0.0) + local * g
@@ -283,7 +292,7 @@ def forward_grad(output, wrt):
     outputs = [output] if single else list(output)
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
-            raise TypeError(f"output[{i}] must be a Value, got {type(out).__name__} {out!r}")
+            raise TypeError(f"output[{i}] must be a Value, got {type(out).__name__} {_brief(out)}")
     _check(outputs[0] if outputs else wrt, wrt)
     tangents = {wrt: 1.0}
     get = tangents.get
@@ -298,6 +307,13 @@ def forward_grad(output, wrt):
                 tangent += local * t
                 reached = True
         if reached:
+            if tangent - tangent:  # inf or NaN: say which edge, never hand it back
+                terms = (
+                    (parent, node, j, local, get(parent))
+                    for j, (parent, local) in enumerate(zip(node.parents, node.local_grads))
+                    if get(parent) is not None
+                )
+                raise _edge_overflow("forward_grad()", "tangent", node, terms)
             tangents[node] = tangent
     results = [tangents.get(out, 0.0) for out in outputs]
     return results[0] if single else results
@@ -390,6 +406,8 @@ def _write(node: Value, args: list[tuple[str, int]]) -> tuple[str, int]:
         return f"{wrapped(0, prec)}{space}{op}{space}{wrapped(1, tight)}", prec
     if op.startswith("**") and len(args) == 1:  # a constant power, recorded as "**2"
         return f"{wrapped(0, 5)}{op}", 4
+    if op.endswith("**") and len(args) == 1:  # a constant base, recorded as "2**"
+        return f"{op}{wrapped(0, 5)}", 4
     if op == "neg":
         return f"-{wrapped(0, 4)}", 3
     if op == "Σwx+b":
@@ -448,7 +466,13 @@ class PathTable(Sequence[Path]):
         self.wrt = wrt
         self._paths = tuple(paths)
         self.backward_grad = backward_grad
-        self.total = math.fsum(p.product for p in self._paths)
+        try:
+            self.total = math.fsum(p.product for p in self._paths)
+        except OverflowError:  # every product is finite, but their exact sum is not
+            raise GradientOverflowError(
+                f"the sum of the {len(self._paths)} path products from {_name(wrt)} to {_name(output)} "
+                "overflows a float"
+            ) from None
         self.nodes = len(order)
         self.edges = sum(len(node.parents) for node in order)
 

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from micrograd._errors import _brief
 from micrograd.autodiff import grad
 from micrograd.engine import Value, enable_grad, topological_order
 
@@ -216,7 +217,7 @@ def _as_float(x: numbers.Real) -> float:
 
 def _real(name: str, value, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_brief(value)}")
     value = _as_float(value)
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         need = "a finite number > 0" if positive else "a finite number >= 0"
@@ -226,9 +227,9 @@ def _real(name: str, value, *, positive: bool = False) -> float:
 
 def _check_inputs(inputs) -> list[float]:
     if isinstance(inputs, (str, bytes, numbers.Number, Value)) or not isinstance(inputs, Iterable):
-        example = f"[{inputs!r}]" if isinstance(inputs, numbers.Real) else "[2.0, -1.0]"
+        example = f"[{_brief(inputs)}]" if isinstance(inputs, numbers.Real) else "[2.0, -1.0]"
         raise TypeError(
-            f"inputs must be a sequence of numbers such as {example}, got {type(inputs).__name__} {inputs!r}"
+            f"inputs must be a sequence of numbers such as {example}, got {type(inputs).__name__} {_brief(inputs)}"
         )
     inputs = list(inputs)  # a tuple, a generator or a numpy array will do
     if not inputs:
@@ -236,12 +237,14 @@ def _check_inputs(inputs) -> list[float]:
     point = []
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
-            raise TypeError(f"inputs[{i}] is a Value ({x!r}); pass numbers (its .data), gradcheck makes the Values")
+            raise TypeError(
+                f"inputs[{i}] is a Value ({_brief(x)}); pass numbers (its .data), gradcheck makes the Values"
+            )
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"inputs[{i}] must be a real number, got {type(x).__name__} {x!r}")
+            raise TypeError(f"inputs[{i}] must be a real number, got {type(x).__name__} {_brief(x)}")
         value = _as_float(x)
         if not math.isfinite(value):
-            raise ValueError(f"inputs[{i}] must be finite, got {x!r}")
+            raise ValueError(f"inputs[{i}] must be finite, got {_brief(x)}")
         point.append(value)
     return point
 
@@ -339,19 +342,19 @@ def gradcheck(
     True
     """
     if not callable(f):
-        raise TypeError(f"f must be a function of Values returning a Value, got {type(f).__name__} {f!r}")
+        raise TypeError(f"f must be a function of Values returning a Value, got {type(f).__name__} {_brief(f)}")
     point = _check_inputs(inputs)
     eps = _real("eps", eps, positive=True)
     atol = _real("atol", atol)
     rtol = _real("rtol", rtol)
     if isinstance(order, bool) or order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
+        raise ValueError(f"order must be 1 or 2, got {_brief(order)}")
     if backward is None:
         backward = Value.backward
     elif not callable(backward):
         raise TypeError(f"backward must be a function of the output Value, got {type(backward).__name__} {backward!r}")
     if undecidable not in ("warn", "raise", "ignore"):
-        raise ValueError(f"undecidable must be 'warn', 'raise' or 'ignore', got {undecidable!r}")
+        raise ValueError(f"undecidable must be 'warn', 'raise' or 'ignore', got {_brief(undecidable)}")
     for i, x in enumerate(point):
         if x - eps == x + eps:
             raise ValueError(f"eps={eps!r} is below the float resolution at inputs[{i}] = {x!r}; use a larger eps")
@@ -365,6 +368,8 @@ def gradcheck(
         hess = [grad(g, xs) for g in grad(y, xs, create_graph=True)]
 
     def compare(wrt, name, analytical, numerical, reason) -> DerivativeCheck:
+        if not reason and numerical is not None and not math.isfinite(numerical):
+            reason = f"the central difference overflows a float ({numerical!r}): f changes too much within eps"
         tolerance = atol + rtol * abs(numerical) if numerical is not None else math.nan
         if reason:
             status = "undecidable"

@@ -14,6 +14,7 @@ import numbers
 import operator
 from collections.abc import Sequence
 
+from micrograd._errors import _brief
 from micrograd.engine import Value, _lift
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "mse"]
@@ -24,16 +25,20 @@ Scalar = Value | float
 def _scalar(x, what: str, i: int) -> Value:
     v = _lift(x)
     if v is None:
-        raise TypeError(f"{what}[{i}] must be a number or a Value, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{what}[{i}] must be a number or a Value, got {type(x).__name__} {_brief(x)}")
     return v
 
 
 def _number(x, what: str, i: int) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what}[{i}] must be a number, got {type(x).__name__} {x!r}")
-    if not math.isfinite(x):
-        raise ValueError(f"{what}[{i}] must be a finite number, got {x!r}")
-    return float(x)
+        raise TypeError(f"{what}[{i}] must be a number, got {type(x).__name__} {_brief(x)}")
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the float range
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"{what}[{i}] must be a finite number, got {_brief(x)}")
+    return value
 
 
 def _same_length(name: str, a: Sequence, a_name: str, b: Sequence, b_name: str) -> None:
@@ -77,30 +82,36 @@ def hinge(scores: Sequence[Scalar], labels: Sequence[int]) -> Value:
     terms = []
     for i, (s, y) in enumerate(zip(scores, labels)):
         if y not in (-1, 1) or isinstance(y, bool):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {y!r} at index {i} (for 0/1 labels use 2*y - 1)")
+            raise ValueError(
+                f"hinge: labels must be -1 or +1, got {_brief(y)} at index {i} (for 0/1 labels use 2*y - 1)"
+            )
         terms.append((1 - y * _scalar(s, "scores", i)).relu())
     return _mean(terms)
 
 
 def _softplus(x: Value) -> Value:
-    """log(1 + exp(x)) without overflow, with the right derivative everywhere.
+    """log(1 + exp(x)) without overflow and to full relative precision, with the right
+    derivative everywhere.
 
     Which formula to use is decided on the data (a constant), and each is smooth:
-    for x >= 0, x + log(1 + exp(-x)); for x < 0, log(1 + exp(x)). exp() only ever sees
-    a number <= 0, so logits in the thousands are fine, and at x = 0 the slope is 1/2.
-    (relu(x) + log(1 + exp(-|x|)) is the same function, but its kinks at 0 would give
-    slope 0 there instead of 1/2.)
+    for x >= 0, x + log1p(exp(-x)); for x < 0, log1p(exp(x)). exp() only ever sees
+    a number <= 0, so logits in the thousands are fine; log1p keeps a tiny result
+    (x = -40 gives 4.25e-18, where log(1 + exp(x)) would round to 0); at x = 0 the slope
+    is 1/2. (relu(x) + log1p(exp(-|x|)) is the same function, but its kinks at 0 would
+    give slope 0 there instead of 1/2.)
     """
     if x.data >= 0:
-        return x + (1 + (-x).exp()).log()
-    return (1 + x.exp()).log()
+        return x + (-x).exp().log1p()
+    return x.exp().log1p()
 
 
 def binary_cross_entropy(logits: Sequence[Scalar], labels: Sequence[float]) -> Value:
     """Mean of -[y·log σ(x) + (1-y)·log(1-σ(x))], from logits x and labels y in [0, 1].
 
-    Computed as softplus(x) - y·x, which is stable for logits of any size (no exp of a
-    large number, no log of 0).
+    Computed as y·softplus(-x) + (1-y)·softplus(x): stable for logits of any size (no
+    exp of a large number, no log of 0), and with no subtraction, so a confident right
+    answer keeps its tiny loss to full relative precision (softplus(x) - y·x would
+    cancel it to 0).
 
     >>> round(binary_cross_entropy([Value(0.0)], [1]).data, 6)   # log 2
     0.693147
@@ -110,21 +121,31 @@ def binary_cross_entropy(logits: Sequence[Scalar], labels: Sequence[float]) -> V
     for i, (x, y) in enumerate(zip(logits, labels)):
         y = _number(y, "labels", i)
         if not 0.0 <= y <= 1.0:
-            raise ValueError(f"binary_cross_entropy: labels must be 0 or 1 (or in between), got {y!r} at index {i}")
+            raise ValueError(
+                f"binary_cross_entropy: labels must be 0 or 1 (or in between), got {_brief(y)} at index {i}"
+            )
         x = _scalar(x, "logits", i)
-        terms.append(_softplus(x) - y * x if y else _softplus(x))
+        if y == 1:
+            terms.append(_softplus(-x))
+        elif y == 0:
+            terms.append(_softplus(x))
+        else:
+            terms.append(y * _softplus(-x) + (1 - y) * _softplus(x))
     return _mean(terms)
 
 
-def _class_index(y, n_classes: int, i: int) -> int:
+def class_index(y, n_classes: int, i: int, where: str = "cross_entropy") -> int:
+    """Label `y` (sample `i`) as a class number 0..n_classes-1, or a clear error from `where`."""
     try:
         if isinstance(y, bool):
             raise TypeError
         k = operator.index(y)
     except TypeError:
-        raise TypeError(f"cross_entropy: labels must be ints, got {type(y).__name__} {y!r} at index {i}") from None
+        raise TypeError(f"{where}: labels must be ints, got {type(y).__name__} {_brief(y)} at index {i}") from None
     if not 0 <= k < n_classes:
-        raise ValueError(f"cross_entropy: label {k} at index {i} is not a class of 0..{n_classes - 1}")
+        raise ValueError(
+            f"{where}: label {_brief(k)} at index {i} is not a class of 0..{n_classes - 1} (one per output)"
+        )
     return k
 
 
@@ -150,11 +171,24 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], labels: Sequence[int]) -> 
                 raise ValueError(f"cross_entropy: needs at least 2 classes, logits[0] has {width}")
         elif len(row) != width:
             raise ValueError(f"cross_entropy: logits[{i}] has {len(row)} classes but logits[0] has {width}")
-        k = _class_index(y, width, i)
+        k = class_index(y, width, i)
         row = [_scalar(z, f"logits[{i}]", j) for j, z in enumerate(row)]
-        shift = max(z.data for z in row)
-        total = (row[0] - shift).exp()
-        for z in row[1:]:
-            total = total + (z - shift).exp()
-        terms.append(total.log() - (row[k] - shift))  # log Σ exp(z - m) - (z_k - m)
+        terms.append(_softmax_loss(row, k))
     return _mean(terms)
+
+
+def _softmax_loss(row: list[Value], k: int) -> Value:
+    """-log softmax(row)[k], stable and to full relative precision."""
+    shift = max(z.data for z in row)
+    if row[k].data == shift:
+        # The right class leads: log Σⱼ exp(zⱼ - z_k) = log1p(Σ_{j≠k} exp(zⱼ - z_k)), which
+        # keeps a confident prediction's tiny loss that log(1 + tiny) would round to 0.
+        others = [(z - row[k]).exp() for j, z in enumerate(row) if j != k]
+        total = others[0]
+        for e in others[1:]:
+            total = total + e
+        return total.log1p()
+    total = (row[0] - shift).exp()
+    for z in row[1:]:
+        total = total + (z - shift).exp()
+    return total.log() - (row[k] - shift)  # log Σ exp(z - m) - (z_k - m)

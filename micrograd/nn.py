@@ -20,6 +20,7 @@ import os
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
+from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
@@ -43,7 +44,7 @@ FORMAT_VERSION = 1
 
 def _check_size(name: str, n) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive int, got {n!r}")
+        raise ValueError(f"{name} must be a positive int, got {_brief(n)}")
     return n
 
 
@@ -58,12 +59,12 @@ def _as_inputs(x, nin: int) -> list[Value]:
     if isinstance(x, (Value, int, float)):
         x = [x]
     elif isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
-        raise TypeError(f"inputs must be a sequence of numbers or Values, got {type(x).__name__} {x!r}")
+        raise TypeError(f"inputs must be a sequence of numbers or Values, got {type(x).__name__} {_brief(x)}")
     inputs = []
     for xi in x:
         v = _lift(xi)
         if v is None:
-            raise TypeError(f"inputs must be numbers or Values, got {type(xi).__name__} {xi!r}")
+            raise TypeError(f"inputs must be numbers or Values, got {type(xi).__name__} {_brief(xi)}")
         inputs.append(v)
     if len(inputs) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(inputs)}")

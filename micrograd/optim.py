@@ -15,6 +15,7 @@ import math
 import numbers
 from collections.abc import Iterable
 
+from micrograd._errors import _brief
 from micrograd.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -23,12 +24,15 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 def _hyper(name: str, x, low: float = 0.0, high: float = math.inf, high_open: bool = False) -> float:
     """`x` as a float checked to lie in [low, high] (or [low, high) when `high_open`)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x) or x < low or x > high or (high_open and x == high):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__} {_brief(x)}")
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the float range
+        value = math.inf
+    if not math.isfinite(value) or value < low or value > high or (high_open and value == high):
         bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {x!r}")
-    return x
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {_brief(x)}")
+    return value
 
 
 class Optimizer:
@@ -45,7 +49,7 @@ class Optimizer:
         seen = set()
         for i, p in enumerate(params):
             if not isinstance(p, Value):
-                raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__} {p!r}")
+                raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__} {_brief(p)}")
             if id(p) in seen:
                 raise ValueError(f"params[{i}] appears more than once; it would be updated twice per step")
             seen.add(id(p))
@@ -61,9 +65,16 @@ class Optimizer:
 
     def _apply(self, new_data: list[float]) -> None:
         # Every new value is checked before any is written, so a diverging step raises
-        # and leaves the model as it was instead of half-updated with inf in it.
+        # and leaves the model as it was instead of half-updated with inf in it. Callers
+        # commit their own state (moments, buffers, step count) only after this returns.
         for i, x in enumerate(new_data):
             if not math.isfinite(x):
+                p = self.params[i]
+                if not (math.isfinite(p.data) and math.isfinite(p.grad)):  # nothing overflowed: it came in
+                    raise ValueError(
+                        f"{type(self).__name__} step: parameter {i} has data {p.data!r} and grad {p.grad!r}, "
+                        "which is not a finite number (was .data or .grad set to it?)"
+                    )
                 raise OverflowError(
                     f"{type(self).__name__} step made parameter {i} {x!r} (grad {self.params[i].grad!r}); "
                     f"the learning rate {self.lr!r} is probably too high"
@@ -95,13 +106,12 @@ class SGD(Optimizer):
         lr, momentum, wd = _hyper("lr", self.lr), self.momentum, self.weight_decay
         params = self.params
         d = [p.grad + wd * p.data for p in params] if wd else [p.grad for p in params]
+        buffers = self.buffers
         if momentum:
-            if self.buffers is None:
-                self.buffers = list(d)
-            else:
-                self.buffers = [momentum * b + di for b, di in zip(self.buffers, d)]
-            d = self.buffers
+            buffers = list(d) if buffers is None else [momentum * b + di for b, di in zip(buffers, d)]
+            d = buffers
         self._apply([p.data - lr * di for p, di in zip(params, d)])
+        self.buffers = buffers  # only once the step has succeeded: a failed step changes nothing
 
 
 class Adam(Optimizer):
@@ -128,7 +138,7 @@ class Adam(Optimizer):
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {_brief(betas)}") from None
         self.betas = (_hyper("betas[0]", beta1, 0.0, 1.0, True), _hyper("betas[1]", beta2, 0.0, 1.0, True))
         self.eps = _hyper("eps", eps)
         self.weight_decay = _hyper("weight_decay", weight_decay)
@@ -152,5 +162,10 @@ class Adam(Optimizer):
             denominator = math.sqrt(v / correction2) + eps
             # eps = 0 with a zero gradient so far: m is 0 too, and the step is 0, not 0/0.
             new_data.append(p.data - lr * (m / correction1) / denominator if denominator else p.data)
+        for i, v in enumerate(new_v):  # g² can overflow while the step does not: v = inf would stall p for good
+            if not math.isfinite(v):
+                raise OverflowError(
+                    f"Adam step: the squared gradient of parameter {i} overflows a float (grad {self.params[i].grad!r})"
+                )
         self._apply(new_data)
         self.m, self.v, self.t = new_m, new_v, t

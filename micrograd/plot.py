@@ -14,7 +14,9 @@ import os
 from collections.abc import Callable, Sequence
 
 from micrograd._atomic import atomic_writer
+from micrograd._errors import _brief
 from micrograd.engine import Value, no_grad
+from micrograd.train import _class_labels
 
 __all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_history", "save_figure"]
 
@@ -185,7 +187,7 @@ def plot_decision_boundary(
     if not len(X):
         raise ValueError("plot_decision_boundary: no points to draw")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int of at least 2, got {resolution!r}")
+        raise ValueError(f"resolution must be an int of at least 2, got {_brief(resolution)}")
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
     fig = ax.figure
@@ -193,7 +195,8 @@ def plot_decision_boundary(
     xs, ys, gx, gy = _grid(X, resolution, margin)
     scores = _evaluate(model, gx, gy)
     extent = (gx[0], gx[-1], gy[0], gy[-1])
-    labels = np.array([1 if v == 1 else 0 if v in (0, -1) else int(v) for v in y])
+    # A label the model cannot output is an error, not a point silently left undrawn.
+    labels = np.array(_class_labels(1 if scores.ndim == 2 else scores.shape[2], y, "plot_decision_boundary"))
     lines = []  # legend entries for the lines drawn over the picture
 
     if scores.ndim == 2:  # one output: a score, class 1 where it is positive

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import math
+import numbers
 import os
 import random
 import sys
@@ -27,8 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from micrograd import losses
+from micrograd._errors import _brief
 from micrograd._seeding import rng as _rng
-from micrograd.engine import Value, no_grad
+from micrograd.engine import Value, enable_grad, no_grad
 from micrograd.optim import SGD, Optimizer
 
 __all__ = ["History", "accuracy", "env_steps", "fit", "linear_decay", "predict"]
@@ -66,7 +68,7 @@ def linear_decay(start: float, end: float, steps: int) -> Callable[[int], float]
     ``linear_decay(1.0, 0.1, 100)(k)`` is micrograd's ``1.0 - 0.9*k/100``, to the bit.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+        raise ValueError(f"steps must be a positive int, got {_brief(steps)}")
     start, end = float(start), float(end)
     return lambda k: start + (end - start) * k / steps
 
@@ -94,13 +96,22 @@ def env_steps(default: int, variable: str = "MICROGRAD_STEPS") -> int:
 
 def _binary_labels(y: Sequence, loss: str) -> list[int]:
     """Binary labels as -1/+1; 0/1 and -1/+1 are both accepted."""
-    values = set(y)
+    values = {v if isinstance(v, numbers.Real) else repr(type(v)) for v in y}  # hashable, and never 0 or 1
     if values <= {0, 1}:
         return [2 * int(v) - 1 for v in y]
     if values <= {-1, 1}:
         return [int(v) for v in y]
-    shown = sorted(values, key=repr)[:5]
-    raise ValueError(f"{loss} needs two classes labelled 0/1 (or -1/+1), got labels {shown}")
+    odd = [v for v in y if v not in (0, 1, -1)][:5]
+    shown = f"labels such as {', '.join(map(_brief, odd))}" if odd else "a mix of 0, 1 and -1"
+    raise ValueError(f"{loss} needs two classes labelled 0/1 (or -1/+1), got {shown}")
+
+
+def _class_labels(n_outputs: int, y: Sequence, where: str) -> list[int]:
+    """The labels as class numbers for a model with `n_outputs` outputs: 0/1 (or -1/+1)
+    for one output, 0..k-1 for k outputs; anything else is an error naming `where`."""
+    if n_outputs == 1:
+        return [(s + 1) // 2 for s in _binary_labels(y, f"{where}: a model with one output")]
+    return [losses.class_index(t, n_outputs, i, where) for i, t in enumerate(y)]
 
 
 def _is_correct_binary(score: Value, sign: int) -> bool:
@@ -130,13 +141,16 @@ def predict(model: Callable, X: Sequence[Sequence[float]]) -> list[int]:
 
 
 def accuracy(model: Callable, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
-    """Fraction of samples `predict` gets right. Binary labels may be 0/1 or -1/+1."""
+    """Fraction of samples `predict` gets right. Binary labels may be 0/1 or -1/+1; with
+    k outputs the labels must be 0..k-1 (a label the model cannot output is an error)."""
     if len(X) != len(y):
         raise ValueError(f"accuracy: {len(X)} samples but {len(y)} labels")
     if not X:
         raise ValueError("accuracy: no samples")
-    predicted = predict(model, X)
-    return sum(p == (1 if t == 1 else 0 if t == -1 else t) for p, t in zip(predicted, y)) / len(y)
+    with no_grad():
+        outputs = [model(list(x)) for x in X]
+    labels = _class_labels(1 if isinstance(outputs[0], Value) else len(outputs[0]), y, "accuracy")
+    return sum(_decide(output) == t for output, t in zip(outputs, labels)) / len(y)
 
 
 # --------------------------------------------------------------------------- progress
@@ -184,7 +198,7 @@ def _progress(kind, total: int):
     if kind == "text":
         return _TextProgress(total, file)
     if kind is not True and kind != "bar":
-        raise ValueError(f"progress must be True, False, 'bar' or 'text', got {kind!r}")
+        raise ValueError(f"progress must be True, False, 'bar' or 'text', got {_brief(kind)}")
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: say what is happening in plain lines instead
@@ -234,16 +248,16 @@ def fit(
         callback: called as ``callback(step, history)`` after every step.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+        raise ValueError(f"steps must be a non-negative int, got {_brief(steps)}")
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} samples in X but {len(y)} labels in y")
     if not len(X):
         raise ValueError("fit: X is empty")
     if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a non-negative number, got {l2!r}")
+        raise ValueError(f"l2 must be a non-negative number, got {_brief(l2)}")
     n = len(X)
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        raise ValueError(f"batch_size must be a positive int or None, got {_brief(batch_size)}")
     full_batch = batch_size is None or batch_size >= n
 
     # Inputs become leaves once, not every step.
@@ -254,11 +268,11 @@ def fit(
         except TypeError as error:
             raise TypeError(f"fit: X[{i}]: {error}") from None
 
+    with no_grad():
+        first = model(inputs[0])  # how many outputs: which loss, and which labels make sense
     if loss == "auto":
-        with no_grad():
-            first = model(inputs[0])
         loss = "hinge" if isinstance(first, Value) else "cross_entropy"
-    loss_fn, labels, correct = _loss_setup(loss, y)
+    loss_fn, labels, correct = _loss_setup(loss, y, first)
 
     params = model.parameters() if optimizer is None or l2 else None
     if optimizer is None:
@@ -283,7 +297,9 @@ def fit(
                 batch_x, batch_y = [inputs[i] for i in chosen], [labels[i] for i in chosen]
 
             try:
-                with _cyclic_gc_paused():
+                # enable_grad: inside a caller's no_grad() nothing would be recorded, and
+                # every step would silently train nothing.
+                with _cyclic_gc_paused(), enable_grad():
                     outputs = [model(x) for x in batch_x]
                     total = loss_fn(outputs, batch_y)
                     if l2:
@@ -338,14 +354,20 @@ def _diverged(error: ArithmeticError, k: int, steps: int, lr: float) -> Arithmet
     )
 
 
-def _loss_setup(loss, y: Sequence):
-    """(loss function, labels as the loss wants them, per-sample correctness test or None)."""
+def _loss_setup(loss, y: Sequence, output):
+    """(loss function, labels as the loss wants them, per-sample correctness test or None),
+    for a model whose output on one sample is `output`."""
     if callable(loss):
         return loss, list(y), None
+    one_output = isinstance(output, Value)
+    if loss in ("hinge", "binary_cross_entropy", "bce", "cross_entropy") and one_output != (loss != "cross_entropy"):
+        if one_output:
+            raise ValueError("fit: cross_entropy needs one output per class; this model has one output (use hinge)")
+        raise ValueError(f"fit: {loss} needs a model with one output; this one has {len(output)} (use cross_entropy)")
     if loss == "hinge":
-        return losses.hinge, _binary_labels(y, "hinge"), _is_correct_binary
+        return losses.hinge, _binary_labels(y, "fit: hinge"), _is_correct_binary
     if loss in ("binary_cross_entropy", "bce"):
-        signs = _binary_labels(y, "binary_cross_entropy")
+        signs = _binary_labels(y, "fit: binary_cross_entropy")
         # The loss wants 0/1; accuracy compares signs, so keep both and translate here.
         return (
             lambda outputs, labels: losses.binary_cross_entropy(outputs, [(s + 1) // 2 for s in labels]),
@@ -353,7 +375,8 @@ def _loss_setup(loss, y: Sequence):
             _is_correct_binary,
         )
     if loss == "cross_entropy":
-        return losses.cross_entropy, list(y), lambda output, label: _argmax(output) == label
+        labels = [losses.class_index(t, len(output), i, "fit") for i, t in enumerate(y)]
+        return losses.cross_entropy, labels, lambda output, label: _argmax(output) == label
     if loss == "mse":
         return losses.mse, list(y), None
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}, or pass a function")
+    raise ValueError(f"unknown loss {_brief(loss)}; choose one of {', '.join(LOSSES)}, or pass a function")

@@ -100,6 +100,7 @@ STEPS: dict[str, tuple[int, Callable[..., Value]]] = {
     "rpow": (1, lambda a: 2**a / 2),  # in [1/8, 2]
     "exp": (1, lambda a: a.exp() / 4),  # <= e²/4
     "log": (1, lambda a: (1 + a * a).log()),  # <= log 5
+    "log1p": (1, lambda a: (a * a / 4).log1p()),  # <= log 2
     "sqrt": (1, lambda a: (1 + a * a).sqrt() - 1),  # <= √5 - 1
     "tanh": (1, lambda a: a.tanh()),
     "sigmoid": (1, lambda a: a.sigmoid()),

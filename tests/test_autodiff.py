@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd import Value, grad, hessian, no_grad
+from micrograd import Value, grad, hessian, no_grad, topological_order
+from micrograd.engine import GradientOverflowError
 
 # op name -> (function on a Value, domain of x where it is smooth, away from kinks and edges)
 UNARY = {
@@ -169,3 +170,73 @@ def test_newton_step_on_a_quadratic_lands_on_the_minimum():
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+# --------------------------------------------------------------------------- hardening (issue 13)
+
+
+def test_hessian_inside_no_grad_records_f_anyway_instead_of_returning_zeros():
+    with no_grad():
+        assert hessian(lambda a, b: a * a * b, [1.0, 2.0]) == [[4.0, 2.0], [2.0, 0.0]]
+
+
+def test_a_gradient_that_overflows_is_an_error_naming_the_value_and_edge_not_inf():
+    a, b = Value(1e-300, label="a"), Value(1e300, label="b")
+    with pytest.raises(GradientOverflowError, match=r"^grad\(\): the gradient of 'a' overflows a float on the edge"):
+        grad(a * b * b - a * b * b, [a])
+
+
+def test_create_graph_names_the_value_whose_derivative_overflows():
+    a, b = Value(1e-300, label="a"), Value(1e300, label="b")
+    with pytest.raises(GradientOverflowError, match=r"grad\(create_graph=True\): the derivative through"):
+        grad(a * b * b, [a], create_graph=True)
+
+
+def test_a_gradient_that_overflows_off_the_paths_to_the_inputs_does_not_matter():
+    x, k, m = Value(1e300, label="x"), Value(1e-300, label="k"), Value(1e300, label="m")
+    y = x * k * m  # ∂y/∂x = k·m = 1, while ∂y/∂k = x·m = 1e600
+    assert grad(y, [x]) == [1.0]
+    with pytest.raises(GradientOverflowError, match="gradient of 'k'"):
+        y.backward()  # backward() fills in every leaf's grad, k's too
+
+
+# create_graph=True where the derivative is a float but the derivative of the derivative
+# is not: the derivative is computed (its graph records that local derivative as inf), and
+# only going one order further raises, naming the edge.
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [(Value.log, 1e-160), (Value.log, 1e-300), (Value.sqrt, 1e-310), (lambda v: v**0.5, 1e-315)],
+    ids=["log 1e-160", "log 1e-300", "sqrt 1e-310", "x**0.5 1e-315"],
+)
+def test_create_graph_computes_a_derivative_whose_own_derivative_overflows(f, x):
+    v = Value(x)
+    (first,) = grad(f(v), [v])
+    (recorded,) = grad(f(v), [v], create_graph=True)
+    assert recorded.data == first and math.isfinite(first)
+    assert any(math.isinf(g) for node in topological_order(recorded) for g in node.local_grads)
+    with pytest.raises(GradientOverflowError, match=r"local derivative -?inf"):
+        grad(recorded, [v])
+    with pytest.raises(GradientOverflowError, match=r"local derivative -?inf"):
+        recorded.backward()
+
+
+def test_outside_create_graph_an_overflowing_local_derivative_is_still_refused_at_the_op():
+    with pytest.raises(OverflowError, match="the local derivative overflows a float"):
+        1.0 / Value(1e-160)  # 1e160 is a float, ∂/∂x = -1e320 is not
+
+
+@pytest.mark.parametrize(("f", "x"), [(Value.log, 1e-150), (Value.sqrt, 1e-200)], ids=["log", "sqrt"])
+def test_create_graph_works_down_to_the_documented_limit(f, x):
+    v = Value(x)
+    (first,) = grad(f(v), [v], create_graph=True)
+    assert math.isfinite(grad(first, [v])[0])
+
+
+def test_a_number_base_near_the_float_limit_differentiates_to_any_order():
+    x = Value(1023.9)
+    y = 2**x  # 1.68e308: ∂/∂(base 2) would overflow, but a number base is no parent
+    (dy,) = grad(y, [x], create_graph=True)
+    assert dy.data == y.data * math.log(2)
+    assert grad(dy, [x]) == [dy.data * math.log(2)]

@@ -210,6 +210,9 @@ BAD = [
     (["a", "a=1", "--graph", "noext"], "unsupported file type no suffix"),
     (["a", "a=1", "--graph", "/nonexistent/dir/g.svg"], "does not exist"),
     (["a", "a=1", "--limit", "-1"], "--limit must be at least 0"),
+    (["a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge 'a' → 'a*b'"),
+    (["a*b*b - a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge"),
+    (["exp(x)*y*y", "x=-700", "y=1e300"], "the gradient of 'exp(x)' overflows a float on the edge 'exp(x)' → "),
 ]
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import fractions
 import gc
 import math
+import pickle
+import sys
 import threading
 
 import pytest
-from hypothesis import assume, given, note
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from strategies import backward_grads, central_difference, close, expressions, floats_between
 
-from micrograd import Value, enable_grad, is_grad_enabled, no_grad, topological_order, weighted_sum
+from micrograd import Value, enable_grad, grad, is_grad_enabled, no_grad, topological_order, weighted_sum
+from micrograd.engine import MUL, OPS, WEIGHTED_SUM, GradientOverflowError, Op, exponential_op, power_op
+from micrograd.explain import count_paths, forward_grad, paths
 
 # --------------------------------------------------------------------------- every op vs central differences
 
@@ -77,6 +83,7 @@ OP_CASES = {
     "number ** a": _with_constant(lambda a, c: c**a, floats_between(-3.0, 3.0), POSITIVE),
     "exp": _unary(Value.exp, floats_between(-20.0, 20.0)),
     "log": _unary(Value.log, POSITIVE),
+    "log1p": _unary(Value.log1p, floats_between(-0.9, 20.0)),
     "tanh": _unary(Value.tanh, floats_between(-5.0, 5.0)),
     "sigmoid": _unary(Value.sigmoid, floats_between(-10.0, 10.0)),
     "relu": _unary(Value.relu, NO_KINK),
@@ -110,6 +117,7 @@ def test_every_op_records_one_local_grad_per_parent(case, data):
 UNARY_FORWARD = [
     (Value.exp, math.exp, floats_between(-700.0, 700.0)),
     (Value.log, math.log, floats_between(1e-300, 1e300)),
+    (Value.log1p, math.log1p, floats_between(-0.99, 1e300)),
     (Value.tanh, math.tanh, floats_between(-1e3, 1e3)),
     (Value.sqrt, math.sqrt, floats_between(1e-300, 1e300)),
     (Value.relu, lambda x: max(x, 0.0), floats_between(-1e300, 1e300)),
@@ -529,6 +537,7 @@ _BINARY = {
 _UNARY = {
     "exp": Value.exp,
     "log": Value.log,
+    "log1p": Value.log1p,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
@@ -690,8 +699,8 @@ def test_reflected_ops_keep_operand_order():
     assert c.data == 3.0 and c.parents[1] is a and c.local_grads == (1.0, -1.0)
     d = 1 / a
     assert d.data == 0.5 and d.parents[1] is a
-    e = 3**a
-    assert e.data == 9.0 and e.parents[1] is a
+    e = 3**a  # a number base is part of the op, as a number exponent is in a**3
+    assert e.data == 9.0 and e.parents == (a,) and e.op == "3**"
 
 
 def test_micrograd_prev_and_op_keep_working():
@@ -728,6 +737,390 @@ def test_values_cannot_grow_new_attributes():
     # __slots__: a typo such as `v.gard = 0` fails loudly instead of doing nothing.
     with pytest.raises(AttributeError):
         Value(1.0).gard = 0.0
+
+
+# --------------------------------------------------------------------------- hardening (issue 13)
+
+# Extreme magnitudes: every op, then backward(), on numbers from 1e-300 to 1e300 of either
+# sign. Whatever happens, no inf or NaN may come back as a gradient: either every grad is
+# finite or a GradientOverflowError names the value and the edge.
+
+EXTREME = st.builds(
+    lambda sign, mantissa, exponent: sign * mantissa * 10.0**exponent,
+    st.sampled_from([1.0, -1.0]),
+    floats_between(1.0, 9.999),
+    st.integers(-300, 300),
+)
+_EXTREME_UNARY = {
+    **_UNARY,
+    "**0": lambda v: v**0,
+    "**2": lambda v: v**2,
+    "**-1": lambda v: v**-1,
+    "**0.5": lambda v: v**0.5,
+    "2**": lambda v: 2**v,
+}
+
+
+def _reciprocal_extreme(draw, exponent: int) -> float:
+    """± m·10^exponent, give or take a few powers of ten, never beyond 1e±300."""
+    exponent = max(-300, min(300, exponent + draw(st.integers(-5, 5))))
+    return draw(st.sampled_from([1.0, -1.0])) * draw(floats_between(1.0, 9.999)) * 10.0**exponent
+
+
+def _extreme_graph(draw) -> tuple[list[Value], Value]:
+    """A random graph over 2-4 extreme inputs: each step one op of the table on earlier
+    nodes; steps whose op refuses its arguments (domain, overflow) are left out."""
+    # Magnitudes come in reciprocal pairs (1e-300 and 1e300) so products stay finite while
+    # the derivatives of products of products need not.
+    k = draw(st.integers(0, 300))
+    n = draw(st.integers(2, 4))
+    inputs = [Value(_reciprocal_extreme(draw, k if i % 2 else -k), label=f"x{i}") for i in range(n)]
+    nodes = list(inputs)
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.integers(0, 5))
+        if kind >= 2:  # products and quotients are where gradients overflow
+            function, arity = _BINARY[draw(st.sampled_from(["*", "*", "*", "/", "+", "-", "**"]))], 2
+        elif kind == 1:
+            function, arity = (lambda w1, w2, x1, x2, b: weighted_sum([w1, w2], [x1, x2], b)), 5
+        else:
+            function, arity = _EXTREME_UNARY[draw(st.sampled_from(sorted(_EXTREME_UNARY)))], 1
+        args = [draw(st.sampled_from(nodes)) for _ in range(arity)]
+        try:
+            nodes.append(function(*args))
+        except (ValueError, ArithmeticError):
+            continue
+    out = nodes[-1]
+    for node in reversed(nodes[len(inputs) :]):  # several results summed: paths that cancel
+        try:
+            out = out + node * draw(st.sampled_from([1.0, -1.0]))
+        except ArithmeticError:
+            break
+    return inputs, out
+
+
+def _finite_or_overflow_error(run):
+    """run()'s result, or None if it raised a GradientOverflowError that names an edge."""
+    try:
+        return run()
+    except GradientOverflowError as error:
+        assert "overflows a float" in str(error) or "not finite" in str(error), str(error)
+        assert len(str(error)) < 600
+        return None
+
+
+@settings(max_examples=300)
+@given(data=st.data())
+def test_backward_on_extreme_magnitudes_never_leaves_inf_or_nan_in_a_grad(data):
+    inputs, out = _extreme_graph(data.draw)
+    note(f"inputs {[x.data for x in inputs]}, output {out.op} {out.data}")
+    done = _finite_or_overflow_error(lambda: out.backward() or True)
+    via_grad = _finite_or_overflow_error(lambda: grad(out, inputs))
+    if done:
+        backward = [x.grad for x in inputs]
+        assert all(math.isfinite(g) for g in backward)
+        # grad() sums the same terms in the same order, only along paths to the inputs
+        assert via_grad == backward
+    if via_grad is not None:
+        assert all(math.isfinite(g) for g in via_grad)
+    for x in inputs:
+        tangent = _finite_or_overflow_error(lambda x=x: forward_grad(out, x))
+        assert tangent is None or math.isfinite(tangent)
+        if count_paths(out, x) <= 200:
+            table = _finite_or_overflow_error(lambda x=x: paths(out, x, limit=None))
+            assert table is None or (math.isfinite(table.total) and math.isfinite(table.backward_grad))
+
+
+@given(data=st.data())
+def test_products_of_reciprocal_extremes_give_the_exact_gradient_or_an_error(data):
+    k = data.draw(st.integers(100, 300))
+    a, b = Value(_reciprocal_extreme(data.draw, -k), label="a"), Value(_reciprocal_extreme(data.draw, k), label="b")
+    out, powers = None, [0, 0]
+    for which in data.draw(st.lists(st.sampled_from([0, 1]), min_size=2, max_size=6)):
+        factor = (a, b)[which]
+        try:
+            product = factor if out is None else out * factor
+        except OverflowError:
+            continue  # the product itself would overflow: not this test's concern
+        if abs(product.data) < 1e-290:
+            continue  # nor would it underflow
+        out = product
+        powers[which] += 1
+    assume(out is not None and not out.is_leaf())
+    p, q = powers
+    fa, fb = fractions.Fraction(a.data), fractions.Fraction(b.data)
+    exact = {"a": p * fa ** (p - 1) * fb**q, "b": q * fa**p * fb ** (q - 1)}  # ∂(aᵖbᵠ)
+    try:
+        out.backward()
+    except GradientOverflowError as error:
+        note(str(error))
+        return
+    assert math.isfinite(a.grad) and math.isfinite(b.grad)
+    if all(abs(v.grad) > 1e-290 for v in topological_order(out)):  # (underflow is another story)
+        for v in (a, b):
+            assert abs(fractions.Fraction(v.grad) - exact[v.label]) <= abs(exact[v.label]) / 10**12
+    assert not any(abs(e) > fractions.Fraction(sys.float_info.max) for e in exact.values())
+
+
+@pytest.mark.parametrize("op", sorted(_EXTREME_UNARY))
+@given(x=EXTREME)
+def test_every_unary_op_at_extreme_magnitudes_gives_a_finite_gradient_or_names_the_edge(op, x):
+    a = Value(x, label="a")
+    try:
+        out = _EXTREME_UNARY[op](a) * 1e300  # a large upstream gradient for the op's local derivative
+    except (ValueError, ArithmeticError):
+        return
+    if _finite_or_overflow_error(lambda: out.backward() or True):
+        assert math.isfinite(a.grad)
+
+
+@pytest.mark.parametrize("op", sorted(_BINARY))
+@given(x=EXTREME, y=EXTREME)
+def test_every_binary_op_at_extreme_magnitudes_gives_finite_gradients_or_names_the_edge(op, x, y):
+    a, b = Value(x, label="a"), Value(y, label="b")
+    try:
+        out = _BINARY[op](a, b) * b
+    except (ValueError, ArithmeticError):
+        return
+    if _finite_or_overflow_error(lambda: out.backward() or True):
+        assert math.isfinite(a.grad) and math.isfinite(b.grad)
+
+
+def test_a_gradient_that_overflows_names_the_value_and_the_edge():
+    a, b = Value(1e-300, label="a"), Value(1e300, label="b")
+    out = a * b * b  # ∂/∂a = b² = 1e600: beyond any float
+    with pytest.raises(GradientOverflowError) as info:
+        out.backward()
+    message = str(info.value)
+    assert message.startswith("backward(): the gradient of 'a' overflows a float on the edge 'a' → ")
+    assert "local derivative 1e+300 × gradient 1e+300 = inf" in message
+    assert isinstance(info.value, OverflowError)  # what callers already catch for overflow
+
+
+def test_a_difference_of_overflowing_terms_is_an_error_not_nan():
+    a, b = Value(1e-300, label="a"), Value(1e300, label="b")
+    out = a * b * b - a * b * b  # the true ∂/∂a is b² - b² = 0; the float sum is inf - inf = nan
+    assert out.data == 0.0
+    with pytest.raises(GradientOverflowError, match="gradient of 'a'"):
+        out.backward()
+
+
+def test_an_inf_grad_left_on_a_leaf_is_reported_not_summed_into():
+    a = Value(2.0, label="a")
+    a.grad = math.inf  # by hand, or from an earlier pass someone caught and ignored
+    with pytest.raises(GradientOverflowError, match=r"what it held before .* was inf, NaN or too large"):
+        (a * 3).backward()
+    b = Value(1e-300, label="b")
+    b.grad = 1.7e308  # finite, but 1e308 more is too much
+    with pytest.raises(GradientOverflowError, match=r"gradient of 'b' .* this pass adds up to 1e\+308"):
+        (b * 1e308).backward()
+
+
+def test_the_manual_chain_rule_step_checks_its_sums_too():
+    a, b = Value(1.0, label="a"), Value(1e300, label="b")
+    out = a * b
+    out.grad = 1e300  # ∂out/∂a = b = 1e300, times 1e300
+    with pytest.raises(GradientOverflowError, match="_backward"):
+        out._backward()
+    assert a.grad == 0.0  # the overflowing sum was not written
+
+
+def test_backward_on_a_leaf_accumulates_like_every_other_leaf():
+    a = Value(2.0)
+    a.backward()
+    a.backward()
+    assert a.grad == 2.0  # as torch: x.backward() twice on a leaf gives 2
+    b = Value(1.0)
+    (b * 1.0).backward()
+    b.backward()
+    assert b.grad == 2.0
+
+
+# -- integer exponents beyond float precision
+
+
+@pytest.mark.parametrize(
+    "exponent",
+    [2**53, 2**53 + 1, -(2**53), 10**20, 1e20, -1e17, 10**400, 10**5000],
+    ids=["2**53", "2**53+1", "-2**53", "10**20", "1e20", "-1e17", "10**400", "10**5000"],
+)
+def test_integer_exponents_a_float_cannot_hold_are_refused(exponent):
+    with pytest.raises(ValueError, match=r"below 2\*\*53") as info:
+        Value(-1.0) ** exponent
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Value(-1.0) ** Value(float(2**53 + 1)), lambda: (-1) ** Value(1e20), lambda: (-1.0) ** Value(3.0)],
+    ids=["Value ** Value", "number ** Value", "small number ** Value"],
+)
+def test_a_negative_base_with_a_value_exponent_is_refused_whatever_the_exponent(make):
+    with pytest.raises(ValueError, match="negative base needs a constant integer exponent"):
+        make()
+
+
+@given(n=st.integers(-(2**53) + 1, 2**53 - 1), base=st.sampled_from([-1.0, 1.0, -0.5]))
+def test_integer_exponents_below_2_53_keep_the_sign_of_a_negative_base(n, base):
+    try:
+        y = Value(base) ** n
+    except (ValueError, ArithmeticError):
+        return  # 0.5 ** -n overflows for large n
+    sign = -1 if base < 0 and n % 2 else 1
+    assert math.copysign(1.0, y.data) == sign or y.data == 0
+    if base == -1.0:
+        assert y.data == sign
+        assert y.local_grads == (n * -sign,)  # n (-1)^(n-1)
+
+
+# -- number ** Value: the base is part of the op
+
+
+def test_a_number_base_is_part_of_the_op_so_only_the_exponent_needs_a_derivative():
+    x = Value(1023.9)
+    y = 2**x  # 1.68e308; ∂/∂base would be 1023.9 · 2^1022.9 = inf, but 2 is no parent
+    assert y.parents == (x,) and y.op == "2**"
+    y.backward()
+    assert x.grad == y.data * math.log(2)
+    assert (0**x).local_grads == (0.0,)
+    with pytest.raises(ValueError, match="negative base"):
+        (-2) ** Value(0.5)
+
+
+# -- no_grad in asyncio tasks
+
+
+def test_no_grad_in_one_asyncio_task_does_not_affect_another():
+    async def quiet(entered: asyncio.Event, release: asyncio.Event) -> bool:
+        with no_grad():
+            entered.set()
+            await release.wait()  # another task runs while this one is inside no_grad()
+            return (Value(1.0) * 2).parents == ()
+
+    async def loud(entered: asyncio.Event, release: asyncio.Event) -> tuple[bool, bool]:
+        await entered.wait()
+        seen = (is_grad_enabled(), (Value(1.0) * 2).parents != ())
+        release.set()
+        return seen
+
+    async def main():
+        entered, release = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(quiet(entered, release), loud(entered, release))
+
+    quiet_recorded_nothing, (loud_enabled, loud_recorded) = asyncio.run(main())
+    assert quiet_recorded_nothing and loud_enabled and loud_recorded
+    assert is_grad_enabled()
+
+
+def test_a_task_started_inside_no_grad_inherits_it_and_cannot_leak_it_back():
+    async def inner():
+        assert not is_grad_enabled()
+        with enable_grad():
+            await asyncio.sleep(0)
+            return (Value(1.0) * 2).parents != ()
+
+    async def main():
+        with no_grad():
+            task = asyncio.create_task(inner())  # a copy of this context: no_grad
+        assert is_grad_enabled()
+        return await task
+
+    assert asyncio.run(main())
+
+
+# -- messages stay short and say what is wrong
+
+
+def test_a_nan_written_into_data_is_reported_as_not_a_number_not_as_overflow():
+    a = Value(1.0)
+    a.data = math.nan
+    with pytest.raises(ValueError, match="not a finite number") as info:
+        a * 2
+    assert "overflow" not in str(info.value)
+
+
+@pytest.mark.parametrize("op", sorted(_EXTREME_UNARY) + sorted(_BINARY))
+def test_a_nan_written_into_data_is_named_by_every_op_never_swallowed(op):
+    a = Value(1.0)
+    a.data = math.nan  # by hand: the constructor would refuse it (relu and ** 0 used to make it a number)
+    with pytest.raises(ValueError, match="not a finite number") as info:
+        _EXTREME_UNARY[op](a) if op in _EXTREME_UNARY else _BINARY[op](Value(2.0), a)
+    assert "overflow" not in str(info.value)
+    with pytest.raises(ValueError, match="not a finite number"):
+        weighted_sum([a], [Value(0.0)], Value(1.0))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(10**5000),
+        lambda: Value(1.0) + 10**5000,
+        lambda: Value(1.0) ** (10**5000),
+        lambda: weighted_sum([Value(1e305)] * 10**6, [2.0] * 10**6, Value(0.0)),
+        lambda: weighted_sum([Value(1.0)] * 10**5, [1.0] * 10**5, "a" * 10**6),
+    ],
+    ids=["5000-digit Value", "+ a 5000-digit int", "** a 5000-digit int", "million-input overflow", "long junk"],
+)
+def test_error_messages_about_huge_arguments_stay_short(make):
+    with pytest.raises((ValueError, TypeError, ArithmeticError)) as info:
+        make()
+    assert len(str(info.value)) < 400, str(info.value)[:400]
+
+
+# -- pickle, copy.deepcopy and copy.copy
+
+
+def _graph_signature(out: Value) -> list:
+    return [(str(v.op), v.data, v.grad, v.label, v.local_grads, len(v.parents)) for v in topological_order(out)]
+
+
+@given(expr=expressions())
+def test_pickle_and_deepcopy_give_back_the_same_graph(expr):
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate(expr.inputs)]
+    out = expr(*xs)
+    out.backward()
+    for copied in (pickle.loads(pickle.dumps(out)), copy.deepcopy(out)):
+        assert _graph_signature(copied) == _graph_signature(out)
+        assert not set(map(id, topological_order(copied))) & set(map(id, topological_order(out)))
+        for v in topological_order(copied):
+            if v.op:
+                assert v.op is OPS.get(v.op, v.op)  # the engine's own op object, not a copy
+
+
+def test_a_deep_graph_pickles_and_copies_without_recursion():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5_000):
+        y = (y * 0.999).tanh() + x
+    for copied in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        assert copied.data == y.data
+        copied.backward()
+        leaf = next(v for v in topological_order(copied) if v.label == "x")
+        y.backward()
+        assert leaf.grad == x.grad
+        x.grad = 0.0
+
+
+def test_pickled_together_a_loss_and_its_parameters_stay_connected():
+    w = Value(2.0, label="w")
+    loss = (w * 3.0 - 1.0) ** 2
+    w2, loss2 = pickle.loads(pickle.dumps((w, loss)))
+    loss2.backward()
+    assert w2.grad == 2 * (2.0 * 3.0 - 1.0) * 3.0 and w.grad == 0.0
+
+
+def test_copy_copy_is_a_new_node_over_the_same_parents():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = copy.copy(c)
+    assert d is not c and d.parents == (a, b) and d.local_grads == c.local_grads and d.op is c.op
+
+
+def test_ops_pickle_by_name_and_foreign_ops_refuse_clearly():
+    for op in (MUL, power_op(3), exponential_op(2.0), WEIGHTED_SUM):
+        assert pickle.loads(pickle.dumps(op)) is op
+    mine = Op("mine", lambda x: x, lambda out, x: (1.0,))
+    with pytest.raises(TypeError, match="cannot pickle the op 'mine'"):
+        pickle.dumps(mine)
 
 
 # --------------------------------------------------------------------------- weighted_sum

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import micrograd
 import micrograd.explain
 from micrograd import Value
+from micrograd.engine import GradientOverflowError
 from micrograd.explain import Path, PathTable, count_edges, count_paths, forward_grad, paths
 
 # --------------------------------------------------------------------------- random graphs
@@ -436,3 +437,48 @@ def test_public_names_come_from_the_package():
 
 def test_docstring_examples_run():
     assert doctest.testmod(micrograd.explain).failed == 0
+
+
+# --------------------------------------------------------------------------- hardening (issue 13)
+
+
+def _overflowing() -> tuple[Value, Value]:
+    a, b = Value(1e-300, label="a"), Value(1e300, label="b")
+    return a * b * b - a * b * b, a  # ∂/∂a is b² - b²: each path's product overflows
+
+
+def test_a_path_product_that_overflows_is_an_error_naming_the_edge():
+    out, a = _overflowing()
+    with pytest.raises(GradientOverflowError, match=r"overflows a float at edge 1, a → a\*b \(argument 0 of \*\)"):
+        paths(out, a)
+
+
+def test_forward_mode_never_hands_back_inf_or_nan():
+    out, a = _overflowing()
+    for call in (lambda: forward_grad(out, a), lambda: forward_grad([out, out * 2], a)):
+        with pytest.raises(GradientOverflowError, match=r"^forward_grad\(\): the tangent of .* on the edge"):
+            call()
+
+
+def test_the_sum_of_finite_path_products_can_overflow_too():
+    a = Value(1e-300, label="a")
+    left, right = a * 1e308, a * 1e308
+    out = left + right  # 2e8, but ∂/∂a: each path 1e308, the sum 2e308
+    with pytest.raises(GradientOverflowError, match=r"paths\(\): the backward\(\) column: the gradient of 'a'"):
+        paths(out, a)
+    each = [Path((a, v, out), (1e308, 1.0), (0, i)) for i, v in enumerate((left, right))]
+    with pytest.raises(GradientOverflowError, match=r"sum of the 2 path products from a to .* overflows"):
+        PathTable(out, a, each, backward_grad=0.0, order=micrograd.topological_order(out))
+
+
+def test_the_backward_column_of_a_table_is_checked_like_backward():
+    a = Value(1e-300, label="a")
+    out = a * 1e308 + a * 1e308
+    with pytest.raises(GradientOverflowError):
+        micrograd.explain._reverse_pass(out, a, micrograd.topological_order(out))
+
+
+def test_a_constant_base_power_is_written_with_its_base():
+    x = Value(2.0, label="x")
+    assert paths(3**x + x, x)[0].nodes[1].op == "3**"
+    assert "3**x" in str(paths(3**x + x, x))

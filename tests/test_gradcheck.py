@@ -438,3 +438,20 @@ def test_micrograd_gradcheck_is_the_function_itself():
     import micrograd.gradcheck  # as any user or test may do first
 
     assert inspect.isfunction(micrograd.gradcheck)
+
+
+def test_second_order_gradcheck_works_inside_no_grad():
+    with no_grad():
+        assert gradcheck(lambda a, b: a * a * b.exp(), [0.5, -0.3], order=2) is True
+
+
+def test_a_central_difference_that_overflows_is_undecidable_not_a_mismatch():
+    # f(±eps) = ±1.7e308: the difference overflows, the derivative (1.7e300) does not.
+    with pytest.raises(GradcheckError, match="central difference overflows a float") as info:
+        gradcheck(lambda x: x * 1.7e300, [0.0], eps=1e8, undecidable="raise")
+    assert not info.value.mismatches and len(info.value.undecidable) == 1
+
+
+def test_a_gradient_that_overflows_at_the_point_is_an_error_not_a_report_of_inf():
+    with pytest.raises(OverflowError, match="gradient of"):
+        gradcheck(lambda a, b: a * b * b, [1e-300, 1e300], eps=1e290)

@@ -201,3 +201,51 @@ def test_batch_losses_are_means_so_gradients_scale_with_one_over_n():
 def test_bad_inputs_are_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- hardening (issue 13)
+
+
+@given(x=st.floats(1.0, 700.0), label=st.sampled_from([0, 1]))
+def test_a_confident_right_binary_answer_keeps_its_tiny_loss_to_full_relative_precision(x, label):
+    logit = x if label == 1 else -x
+    loss = binary_cross_entropy([Value(logit)], [label])
+    exact = math.log1p(math.exp(-x))  # -log σ(x) for the right class, as precise as libm gives
+    assert loss.data == pytest.approx(exact, rel=1e-14, abs=0)
+    logit_value = Value(logit)
+    binary_cross_entropy([logit_value], [label]).backward()
+    slope = math.exp(-x) / (1 + math.exp(-x))  # σ(-x): the gradient's size, tiny too
+    assert abs(logit_value.grad) == pytest.approx(slope, rel=1e-14, abs=0)
+
+
+def test_binary_cross_entropy_below_1e_8_is_not_rounded_to_zero():
+    assert binary_cross_entropy([Value(40.0)], [1]).data == pytest.approx(4.248354255291589e-18, rel=1e-15)
+    assert binary_cross_entropy([Value(-40.0)], [0]).data == pytest.approx(4.248354255291589e-18, rel=1e-15)
+
+
+@given(gap=st.floats(20.0, 700.0), k=st.integers(0, 2))
+def test_a_confident_right_class_keeps_its_tiny_cross_entropy(gap, k):
+    row = [Value(-gap) for _ in range(3)]
+    row[k] = Value(0.0)
+    exact = math.log1p(2 * math.exp(-gap))
+    assert cross_entropy([row], [k]).data == pytest.approx(exact, rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: cross_entropy([[1.0, 2.0, 3.0]], [-1]), "label -1 at index 0 is not a class of 0..2"),
+        (lambda: cross_entropy([[1.0, 2.0, 3.0]], [3]), "label 3 at index 0 is not a class of 0..2"),
+        (lambda: cross_entropy([[1.0, 2.0]], [10**5000]), "not a class"),
+        (lambda: binary_cross_entropy([1.0], [2]), "labels must be 0 or 1"),
+        (lambda: binary_cross_entropy([1.0], [-1]), "labels must be 0 or 1"),
+        (lambda: binary_cross_entropy([1.0], [10**5000]), "finite"),
+        (lambda: hinge([1.0], [2]), "labels must be -1 or \\+1"),
+        (lambda: hinge([1.0], [0]), "labels must be -1 or \\+1"),
+    ],
+    ids=["ce -1", "ce 3 of 3", "ce huge", "bce 2", "bce -1", "bce huge", "hinge 2", "hinge 0"],
+)
+def test_labels_outside_the_outputs_are_refused_with_a_short_clear_error(call, match):
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    assert len(str(info.value)) < 200

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import micrograd.nielsen
 from micrograd import Value, no_grad
+from micrograd.engine import GradientOverflowError
 from micrograd.explain import paths
 from micrograd.nielsen import check_backprop_equations, quadratic_cost, trace
 from micrograd.nn import MLP, Layer
@@ -219,3 +220,18 @@ def test_bad_arguments_are_clear_errors():
 
 def test_docstring_examples_run():
     assert doctest.testmod(micrograd.nielsen).failed == 0
+
+
+def test_the_equations_are_checked_inside_no_grad_too():
+    model = sigmoid_net(2, [3, 2], seed=2)
+    expected = [c.lhs for c in check_backprop_equations(model, [0.5, -1.0], [1.0, 0.0])]
+    with no_grad():
+        report = check_backprop_equations(model, [0.5, -1.0], [1.0, 0.0])
+    assert report.ok and [c.lhs for c in report] == expected and any(expected)
+
+
+def test_a_gradient_that_overflows_is_an_error_not_an_inf_in_the_report():
+    model = MLP(1, [1], activation="linear", seed=0)
+    model.layers[0].neurons[0].w[0].data = 1e-290  # z = 1e10 and C = 5e19 are finite; ∂C/∂w = 1e10·1e300 is not
+    with pytest.raises(GradientOverflowError, match="the gradient of 'w²₁₁' overflows a float"):
+        check_backprop_equations(model, [1e300], [0.0])

@@ -385,3 +385,13 @@ def test_non_finite_weights_are_refused(tmp_path, constant):
     path.write_text(text)
     with pytest.raises(ValueError, match="finite"):
         load(path)
+
+
+def test_a_model_pickles_and_deep_copies_to_an_equal_independent_model():
+    import copy
+    import pickle
+
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert clone([0.5, -1.0]).data == model([0.5, -1.0]).data
+        assert not {id(p) for p in clone.parameters()} & {id(p) for p in model.parameters()}

@@ -152,3 +152,48 @@ def test_a_bad_learning_rate_set_later_is_caught_at_the_step():
     opt.lr = -1.0
     with pytest.raises(ValueError, match="lr"):
         opt.step()
+
+
+def _state(opt) -> dict:
+    """Every piece of an optimiser's state, copied."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(opt).items() if k != "params"}
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=1e10),
+        lambda ps: SGD(ps, lr=1e10, momentum=0.9),
+        lambda ps: SGD(ps, lr=1e10, momentum=0.9, weight_decay=0.1),
+        lambda ps: Adam(ps, lr=0.1, eps=0.0),
+        lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+    ],
+    ids=["sgd", "sgd momentum", "sgd momentum decay", "adam", "adam decay"],
+)
+def test_a_failed_step_leaves_every_piece_of_optimiser_state_as_it_was(make):
+    p, q = param(1.0, 1.0), param(1.0, 1.0)
+    opt = make([p, q])
+    opt.step()  # a first step that works, so there are buffers and moments to protect
+    before = (_state(opt), p.data, q.data)
+    q.grad = 1e308  # the next step overflows (SGD: the new value; Adam: g²)
+    with pytest.raises(OverflowError):
+        opt.step()
+    assert (_state(opt), p.data, q.data) == before
+    q.grad = 1.0
+    opt.step()  # and the optimiser carries on from where it was
+
+
+@pytest.mark.parametrize("lr", [10**5000, -(10**5000)], ids=["huge", "huge negative"])
+def test_a_5000_digit_learning_rate_is_a_short_clear_error(lr):
+    with pytest.raises(ValueError, match="lr must be in") as info:
+        SGD([Value(1.0)], lr=lr)
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("where", ["data", "grad"])
+def test_a_nan_written_into_a_parameter_is_not_reported_as_a_learning_rate_too_high(where):
+    p = param(1.0, 1.0)
+    setattr(p, where, math.nan)
+    with pytest.raises(ValueError, match="not a finite number") as info:
+        SGD([p], lr=0.1).step()
+    assert "learning rate" not in str(info.value)

@@ -152,3 +152,14 @@ def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"micrograd-paths\[plot\]"):
         plot_history(History(loss=[1.0]))
+
+
+@pytest.mark.parametrize(
+    ("nouts", "labels", "match"),
+    [([4, 3], [0, -1, 2], "label -1 at index 1 is not a class of 0..2"), ([4, 1], [0, 2, 1], "one output")],
+    ids=["-1 of 3", "2 of 1"],
+)
+def test_a_label_the_model_cannot_output_is_an_error_not_a_point_left_out(nouts, labels, match):
+    with pytest.raises(ValueError, match=match):
+        plot_decision_boundary(MLP(2, nouts, seed=0), [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4]], labels, resolution=5)
+    plt.close("all")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from micrograd.data import make_blobs, make_moons
-from micrograd.engine import Value
+from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
 from micrograd.train import History, accuracy, env_steps, fit, linear_decay, predict
@@ -266,3 +266,65 @@ def test_fit_pauses_the_cyclic_gc_only_during_each_step_and_restores_it():
         assert not gc.isenabled()  # a caller's choice to keep it off is kept
     finally:
         gc.enable()
+
+
+# --------------------------------------------------------------------------- hardening (issue 13)
+
+_X = [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4]]
+
+
+@pytest.mark.parametrize(
+    ("nouts", "labels", "match"),
+    [
+        ([4, 3], [0, -1, 2], "accuracy: label -1 at index 1 is not a class of 0..2"),
+        ([4, 3], [0, 3, 2], "accuracy: label 3 at index 1 is not a class of 0..2"),
+        ([4, 3], [0, 1.5, 2], "accuracy: labels must be ints"),
+        ([4, 1], [0, 2, 1], "accuracy: a model with one output needs two classes labelled 0/1"),
+        ([4, 1], [0, -1, 1], "a mix of 0, 1 and -1"),
+        ([4, 1], [0, [1], 1], "labels such as \\[1\\]"),
+        ([4, 1], [0, 10**5000, 1], "an int of about 5001 digits"),
+    ],
+    ids=["-1 of 3", "3 of 3", "float of 3", "2 of 1", "mixed", "unhashable", "huge"],
+)
+def test_accuracy_refuses_labels_the_model_cannot_output(nouts, labels, match):
+    with pytest.raises((ValueError, TypeError), match=match) as info:
+        accuracy(MLP(2, nouts, seed=0), _X, labels)
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("nouts", "labels", "loss", "match"),
+    [
+        ([4, 3], [0, -1, 2], "auto", "fit: label -1 at index 1 is not a class of 0..2"),
+        ([4, 3], [0, 5, 2], "cross_entropy", "fit: label 5 at index 1"),
+        ([4, 1], [0, 2, 1], "auto", "fit: hinge needs two classes labelled 0/1"),
+        ([4, 1], [0, 2, 1], "binary_cross_entropy", "fit: binary_cross_entropy needs two classes"),
+        ([4, 3], [0, 1, 1], "hinge", "fit: hinge needs a model with one output; this one has 3"),
+        ([4, 1], [0, 1, 1], "cross_entropy", "fit: cross_entropy needs one output per class"),
+    ],
+    ids=["-1 of 3", "5 of 3", "2 of 1 hinge", "2 of 1 bce", "hinge on 3 outputs", "ce on 1 output"],
+)
+def test_fit_refuses_labels_the_model_cannot_output_before_training(nouts, labels, loss, match):
+    model = MLP(2, nouts, seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=match):
+        fit(model, _X, labels, loss=loss, steps=2, progress=False)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_fit_inside_no_grad_still_trains_instead_of_silently_doing_nothing():
+    X, y = make_moons(40, noise=0.1, seed=0)
+    outside = MLP(2, [8, 1], seed=3)
+    inside = MLP(2, [8, 1], seed=3)
+    expected = fit(outside, X, y, steps=3, progress=False)
+    with no_grad():
+        history = fit(inside, X, y, steps=3, progress=False)
+    assert history.loss == expected.loss
+    assert [p.data for p in inside.parameters()] == [p.data for p in outside.parameters()]
+
+
+def test_a_gradient_that_overflows_in_training_stops_it_with_a_clear_error():
+    model = MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 1e-290  # z = w·x = 1e10 and the loss 1e20 are finite,
+    with pytest.raises(OverflowError, match=r"training diverged at step 1 .*backward\(\): the gradient of"):
+        fit(model, [[1e300]], [0.0], loss="mse", lr=0.1, steps=1, progress=False)  # ∂/∂w = 2·1e10·1e300 is not
