@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import keyword
 import os
 import shutil
 import subprocess
 import sys
+import unicodedata
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd.cli import main
+from micrograd.expression import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,6 +161,10 @@ BAD = [
     (["a", "a=inf"], "finite"),
     (["a", "a=1e999"], "finite"),
     (["a", "a=1", "a=2"], "a is given twice"),
+    (["x1", "x1=1", "x₁=2"], "x1 is given twice (x1=1 and x₁=2, as x₁ is read as x1)"),
+    (["x1", "x₁=1", "ｘ1=2"], "as x₁ and ｘ1 are read as x1"),
+    (["a", "a=1", "--wrt", "ｃ"], "--wrt ｃ: there is no input named 'ｃ' (inputs: a)"),
+    (["x₁", "x₁=1"], "invalid character '₁'"),
     (["a", "1a=2"], "not a valid name"),
     (["exp(a)", "exp=2"], "taken by the function exp()"),
     (["a + c", "a=1"], "unknown name 'c'"),
@@ -175,6 +186,8 @@ BAD = [
     (["a", "a=1", "--graph", "out.jpg"], "unsupported file type '.jpg'"),
     (["a", "a=1", "--graph", "noext"], "unsupported file type no suffix"),
     (["a", "a=1", "--graph", "/nonexistent/dir/g.svg"], "does not exist"),
+    (["a", "a=1", "--graph", ""], "--graph needs a file name"),
+    (["a", "a=1", "--graph", "  "], "--graph needs a file name"),
     (["a", "a=1", "--limit", "-1"], "--limit must be at least 0"),
 ]
 
@@ -204,4 +217,74 @@ def test_bad_input_through_python_m_micrograd(args):
     result = run_cli(*args)
     assert result.returncode == 2
     assert result.stdout == ""
+    assert_one_line_error(result.stderr)
+
+
+# --------------------------------------------------------------------------- names and streams
+
+
+def test_wrt_reads_full_width_and_ligature_names_as_the_inputs_are_read(capsys):
+    assert main(["explain", "ａ*ﬁ", "a=2", "fi=3", "--wrt", "ａ", "--wrt", "ﬁ"]) == 0
+    captured = capsys.readouterr()
+    assert "∂(ａ*ﬁ)/∂a: sum over 1 path" in captured.out and "∂(ａ*ﬁ)/∂fi: sum over 1 path" in captured.out
+    assert captured.err.splitlines() == [
+        "micrograd explain: note: ａ is read as a (as Python reads names)",
+        "micrograd explain: note: ﬁ is read as fi (as Python reads names)",
+    ]
+
+
+def test_a_renamed_input_is_said_not_silent(capsys):
+    assert main(["explain", "x1*2", "x₁=3"]) == 0
+    captured = capsys.readouterr()
+    assert "with x1 = 3.0" in captured.out
+    assert captured.err == "micrograd explain: note: x₁ is read as x1 (as Python reads names)\n"
+
+
+ALIKE = st.text(st.sampled_from("aｂﬁxX_ＡⅡ𝐱²ªᵢ"), min_size=1, max_size=4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ALIKE)
+def test_any_spelling_of_a_name_works_wherever_it_is_typed_and_renames_are_said(name):
+    read = unicodedata.normalize("NFKC", name)
+    if not read.isidentifier() or keyword.iskeyword(read) or read in FUNCTIONS:
+        return
+    # Python's parser takes x₁ nowhere, but an assignment x₁=1 can still name the input x1
+    written = name if name.isidentifier() else read
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["explain", f"{written}*2", f"{name}=1.5", "--wrt", name])
+    assert status == 0, err.getvalue()
+    assert f"∂/∂{read} = 2.0" in out.getvalue()
+    notes = err.getvalue().splitlines()
+    assert notes == (
+        [] if read == name else [f"micrograd explain: note: {name} is read as {read} (as Python reads names)"]
+    )
+
+
+def test_a_closed_standard_output_is_one_line_and_status_2():
+    for command in (["explain", "a*b", "a=1", "b=2"], ["train", "--steps", "1"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "micrograd", *command],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert result.returncode == 2
+        assert result.stderr == "micrograd: error: standard output is closed, so there is nowhere to print\n"
+
+
+def test_a_read_only_standard_output_is_one_line_and_status_2():
+    with open(os.devnull) as read_only:
+        result = subprocess.run(
+            [sys.executable, "-m", "micrograd", "explain", "a*b", "a=1", "b=2"],
+            stdout=read_only,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert result.returncode == 2
     assert_one_line_error(result.stderr)
