@@ -288,3 +288,16 @@ def test_a_read_only_standard_output_is_one_line_and_status_2():
         )
     assert result.returncode == 2
     assert_one_line_error(result.stderr)
+
+
+@needs_drawing
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_dot_running_out_of_time_is_one_line_after_the_tables_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("micrograd.viz._core.DOT_TIMEOUT", 1e-6)  # any real layout takes longer
+    target = tmp_path / "g.svg"
+    assert main(["explain", "a*b + a", "a=2", "b=3", "--graph", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "∂(a*b + a)/∂a: sum over 2 paths" in captured.out  # the text version is there
+    assert_one_line_error(captured.err)
+    assert "`dot` took more than 1e-06 s" in captured.err and "nothing was written" in captured.err
+    assert list(tmp_path.iterdir()) == []

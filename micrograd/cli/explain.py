@@ -206,8 +206,12 @@ def _draw(expr: Expression, highlighted: list[Path | Value], path: str, graph_fo
 def _render(graph, graph_format: str, path: str) -> bytes:
     import graphviz
 
+    from micrograd.viz import DotTimeoutError
+
     try:
-        return graph.pipe(format=graph_format)
+        return graph.pipe_bounded(graph_format)  # dot is stopped after DOT_TIMEOUT seconds
+    except DotTimeoutError as error:
+        raise UsageError(f"--graph {path}: {error}; nothing was written (a .dot file needs no layout)") from None
     except graphviz.ExecutableNotFound:
         raise UsageError(
             f"--graph {path}: Graphviz's dot program is not installed (sudo apt-get install graphviz); "

@@ -16,15 +16,26 @@ True
 In Jupyter a drawing shows itself as SVG; without ``dot`` it shows as text that says how
 to install Graphviz, so a notebook never fails just because ``dot`` is missing.
 ``.pipe()`` and ``.render()`` behave exactly as graphviz's (they raise
-``graphviz.ExecutableNotFound``).
+``graphviz.ExecutableNotFound``); ``.pipe(format, timeout=seconds)`` stops `dot` after that
+long with `DotTimeoutError`. Jupyter's display is bounded so, by `DOT_TIMEOUT` (30 s): past
+it the drawing shows as text.
 
 Numbers show 4 significant figures (`fmt`). Node names are numbered in topological order
 (``v0``, ``v1``, … and ``op3`` for the operation that made ``v3``), never taken from
 ``id()``, so the same graph always gives the same DOT text.
 """
 
-from micrograd.viz._core import KIND_COLOURS, fmt
+from micrograd.viz._core import DOT_TIMEOUT, KIND_COLOURS, DotTimeoutError, fmt
 from micrograd.viz.graph import DEFAULT_MAX_NODES, draw_dot
 from micrograd.viz.network import DEFAULT_MAX_NEURONS, draw_network
 
-__all__ = ["DEFAULT_MAX_NEURONS", "DEFAULT_MAX_NODES", "KIND_COLOURS", "draw_dot", "draw_network", "fmt"]
+__all__ = [
+    "DEFAULT_MAX_NEURONS",
+    "DEFAULT_MAX_NODES",
+    "DOT_TIMEOUT",
+    "KIND_COLOURS",
+    "DotTimeoutError",
+    "draw_dot",
+    "draw_network",
+    "fmt",
+]

@@ -18,6 +18,7 @@ from micrograd.viz._core import (
     _import_graphviz,
     _new_drawing,
     _value_set,
+    _visible,
     fmt,
 )
 
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
     import graphviz
 
 DEFAULT_MAX_NODES = 500  # values; beyond this a drawing is unreadable and `dot` gets slow
+# dot's work grows with the ranks its edges cross (each crossing is a hidden node to place):
+# one value used by 99 operations down a chain crosses ~10,000 and takes minutes. Past this
+# many crossings in all, an edge crossing more than _LONG_EDGE ranks starts at a dashed copy
+# of its value drawn beside its use, which keeps every graph of 500 values to seconds.
+_LAYOUT_BUDGET = 600
+_LONG_EDGE = 4
 _EXACT_COUNT_UP_TO = 100_000  # an error message counts this far, then says "more than"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -161,7 +168,41 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
     return "constant"
 
 
-def _value_label(node: Value, kind: str, marked: bool) -> str:
+def _ranks(order: list[Value], index: dict[Value, int]) -> list[int]:
+    """About the rank dot gives each value: two per operation (its oval, then its value)
+    after its latest computed parent, and a leaf just before its earliest use (dot keeps
+    edges short, so a leaf is not pinned to the first rank)."""
+    ranks = [0] * len(order)
+    for i, node in enumerate(order):
+        if node.parents:
+            ranks[i] = 2 + max((ranks[index[p]] for p in node.parents if p.parents), default=0)
+    first_use: dict[int, int] = {}  # leaf -> rank of the earliest value computed from it
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            if not parent.parents:
+                k = index[parent]
+                first_use[k] = min(first_use.get(k, ranks[i]), ranks[i])
+    for k, rank in first_use.items():
+        ranks[k] = rank - 2
+    return ranks
+
+
+def _long_edges(order: list[Value], index: dict[Value, int], hidden: set[Value]) -> set[Edge]:
+    """The edges to start at a copy of their parent: none unless all edges together cross
+    more than _LAYOUT_BUDGET ranks; then those that cross more than _LONG_EDGE."""
+    ranks = _ranks(order, index)
+    spans = {
+        (node, j): ranks[i] - 1 - ranks[index[parent]]
+        for i, node in enumerate(order)
+        for j, parent in enumerate(node.parents)
+        if parent not in hidden
+    }
+    if sum(spans.values()) <= _LAYOUT_BUDGET:
+        return set()
+    return {edge for edge, span in spans.items() if span > _LONG_EDGE}
+
+
+def _value_label(node: Value, kind: str, marked: bool, copy: bool = False) -> str:
     fill, border, ink = KIND_COLOURS[kind]
     if marked:
         border = HIGHLIGHT
@@ -174,13 +215,14 @@ def _value_label(node: Value, kind: str, marked: bool) -> str:
         cells = [f"data {fmt(node.data)}"]
     cells.append(f"grad {fmt(node.grad)}")
     row = "<VR/>".join(f'<TD><FONT COLOR="{ink}">{cell}</FONT></TD>' for cell in cells)
+    style = ' STYLE="dashed"' if copy else ""
     return (
-        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
+        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"{style} '
         f'BGCOLOR="{fill}" COLOR="{border}"><TR>{row}</TR></TABLE>>'
     )
 
 
-def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool) -> str:
+def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool, copies: bool = False) -> str:
     cells = []
     for kind in KIND_COLOURS:
         if kind in kinds:
@@ -189,6 +231,8 @@ def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool) -> str:
             cells.append(f'{swatch}<FONT COLOR="{ink}">{KIND_NAMES[kind]}</FONT></TD>')
     if show_local_grads:
         cells.append("<TD>edge numbers: local derivatives ∂out/∂in</TD>")
+    if copies:
+        cells.append('<TD BORDER="1" STYLE="dashed">the same value again, beside a distant use</TD>')
     if highlighted:
         cells.append(f'<TD><FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT></TD>')
     table = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
@@ -208,9 +252,11 @@ def _draw_operation(
     show_local_grads: bool,
     dim_others: bool,
     hidden: set[Value],
+    copies: dict[Edge, str],
 ) -> None:
     """The oval of the op that made value `i`, its edge into the value, and one edge per
-    parent (two for ``a * a``) labelled with the local derivative; none from `hidden` parents."""
+    parent (two for ``a * a``) labelled with the local derivative; none from `hidden` parents.
+    An edge in `copies` starts at the copy of its parent drawn under that name."""
     plain = _DIMMED_EDGE if dim_others else {}
     marked = any((node, j) in marked_edges for j in range(len(node.parents)))
     drawing.node(
@@ -229,12 +275,13 @@ def _draw_operation(
         if parent in hidden:
             continue
         label = {"label": fmt(local)} if show_local_grads else {}
-        drawing.edge(f"v{index[parent]}", f"op{i}", **label, **(_MARKED_EDGE if (node, j) in marked_edges else plain))
+        tail = copies.get((node, j), f"v{index[parent]}")
+        drawing.edge(tail, f"op{i}", **label, **(_MARKED_EDGE if (node, j) in marked_edges else plain))
 
 
 def _describe(i: int, node: Value, index: dict[Value, int]) -> str:
     """One line of the text fallback: ``v2 = v0 * v1   data -6.0000   grad 1.0000``."""
-    name = f"v{i}" + (f" ({node.label})" if node.label else "")
+    name = f"v{i}" + (f" ({_visible(node.label)})" if node.label else "")
     args = [f"v{index[p]}" for p in node.parents]
     if not args:
         made = "leaf"
@@ -320,16 +367,20 @@ def draw_dot(
     # ordering=in: each oval's incoming edges keep the order they are declared in, the
     # order of its parents; without it dot may swap z³₁ and z³₂, or C⁰ and C¹.
     drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in")
-    kinds = set()
+    kinds = {node: _value_kind(node, root, params, inputs) for node in order if node not in hidden}
+    copies = {}  # long edge -> the name of the copy of its parent it starts from
+    for node, j in sorted(_long_edges(order, index, hidden), key=lambda edge: (index[edge[0]], edge[1])):
+        parent = node.parents[j]
+        copies[node, j] = name = f"v{index[parent]}_for_op{index[node]}_{j}"
+        drawing.node(name, _value_label(parent, kinds[parent], parent in marked_nodes, copy=True), shape="plain")
     for i, node in enumerate(order):
         if node in hidden:
             continue
-        kind = _value_kind(node, root, params, inputs)
-        kinds.add(kind)
-        drawing.node(f"v{i}", _value_label(node, kind, node in marked_nodes), shape="plain")
+        drawing.node(f"v{i}", _value_label(node, kinds[node], node in marked_nodes), shape="plain")
         if node.parents:
-            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
+            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden, copies)
     if legend:
-        drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
+        legend_label = _legend(set(kinds.values()), show_local_grads, highlighting, copies=bool(copies))
+        drawing.attr(label=legend_label, labelloc="b", labeljust="l")
     drawing.text_summary = _text_summary(order, index)
     return drawing
