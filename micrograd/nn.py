@@ -211,7 +211,9 @@ class MLP(Module):
         """Write the architecture, activations and weights to `path` as JSON, atomically.
 
         The file is replaced in one step (a temporary file in the same directory, then a
-        rename), so a crash never leaves half a model behind. Floats are written with
+        rename), so a crash never leaves half a model behind; through a symbolic link the
+        link's target is replaced, and an existing file keeps its permissions. Only SIGKILL
+        or a crash can leave the temporary ``.NAME.XXXXXXXX.tmp`` behind (`micrograd._atomic`). Floats are written with
         `repr`, which reads back to the identical float, so `load(path)` gives the same
         outputs bit for bit.
         """
