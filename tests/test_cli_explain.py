@@ -301,3 +301,13 @@ def test_dot_running_out_of_time_is_one_line_after_the_tables_and_writes_nothing
     assert_one_line_error(captured.err)
     assert "`dot` took more than 1e-06 s" in captured.err and "nothing was written" in captured.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_graph_file_that_cannot_be_written_is_refused_before_any_output(tmp_path, unwritable_folder, capsys):
+    (tmp_path / "in-the-way.svg").mkdir()
+    for target in (os.path.join(unwritable_folder, "g.svg"), str(tmp_path / "in-the-way.svg")):
+        assert main(["explain", "a*b", "a=1", "b=2", "--graph", target]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert_one_line_error(captured.err)
+        assert f"--graph {target}: cannot write it" in captured.err and ".tmp" not in captured.err

@@ -18,7 +18,7 @@ import os
 import re
 import sys
 
-from micrograd._atomic import atomic_writer
+from micrograd._atomic import atomic_writer, check_writable
 from micrograd.cli import UsageError
 from micrograd.engine import Value
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
@@ -187,6 +187,10 @@ def _graph_format(path: str) -> str:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"--graph {path}: the directory {directory} does not exist")
+    try:
+        check_writable(path)  # before the layout, which can take seconds
+    except OSError as error:
+        raise UsageError(f"--graph {path}: cannot write it: {error.strerror or error}") from None
     return suffix
 
 
