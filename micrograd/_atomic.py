@@ -43,6 +43,8 @@ def _remove_pending() -> None:
 
 
 atexit.register(_remove_pending)
+if hasattr(os, "register_at_fork"):  # a forked child's exit must not remove the parent's files
+    os.register_at_fork(after_in_child=_pending.clear)
 
 
 def _end_like_the_signal(signum: int, frame) -> None:

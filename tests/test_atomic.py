@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from micrograd import _atomic
 from micrograd._atomic import atomic_writer, check_writable, write_text_atomically
 from micrograd.nn import MLP, load
 
@@ -233,3 +234,18 @@ def test_killing_a_process_that_saves_in_a_loop_never_leaves_half_a_model(tmp_pa
                 os.unlink(tmp_path / name)
         else:
             assert left == [], (signum, left)
+
+
+def test_a_forked_child_leaves_its_parents_write_alone(tmp_path):
+    path = tmp_path / "m.json"
+    with atomic_writer(path) as file:
+        file.write(b"parent")
+        pid = os.fork()
+        if pid == 0:  # the child: what its normal exit would do (our atexit hook), then leave at once
+            try:
+                _atomic._remove_pending()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert len(temporaries(tmp_path)) == 1
+    assert path.read_bytes() == b"parent"
