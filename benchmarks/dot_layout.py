@@ -93,7 +93,7 @@ def main() -> int:
     print(
         f"dot -Tsvg on draw_dot drawings of about {SIZE} values ({'without' if args.without_copies else 'with'} copies)"
     )
-    worst = ("", 0.0)
+    worst = ("", 0.0, "")
     for shape in SHAPES:
         root = shape()
         root.backward()
@@ -112,8 +112,8 @@ def main() -> int:
         shown = f"> {args.limit:g} s (stopped)" if seconds == float("inf") else f"{seconds:6.2f} s"
         print(f"  {shape.__name__:16s} {len(topological_order(root)):4d} values, {copies:3d} copies  {shown}")
         if seconds > worst[1]:
-            worst = (shape.__name__, seconds)
-    print(f"worst: {worst[0]}, {worst[1]:.2f} s (load average {os.getloadavg()[0]:.1f})")
+            worst = (shape.__name__, seconds, shown.strip())
+    print(f"worst: {worst[0]}, {worst[2]} (load average {os.getloadavg()[0]:.1f})")
     return 0
 
 
