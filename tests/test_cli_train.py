@@ -166,6 +166,11 @@ def test_a_folder_in_place_of_the_model_file_fails_before_training(tmp_path, cap
     assert captured.out == "" and "model.json: Is a directory" in captured.err
 
 
+def test_an_empty_out_is_one_line(capsys):
+    assert main(["train", "--out", ""]) == 2
+    assert capsys.readouterr().err == "micrograd train: error: --out needs a folder name, like --out out\n"
+
+
 def test_an_out_folder_that_cannot_be_created_is_one_line(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert main(["train", "--out", str(tmp_path / "file" / "sub")]) == 2

@@ -79,6 +79,8 @@ def _check_out(out_dir: str, paths: list[str]) -> None:
     """Fail now, not after training, if the results cannot be written."""
     from micrograd.cli import UsageError
 
+    if not out_dir.strip():
+        raise UsageError("--out needs a folder name, like --out out")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise UsageError(f"--out {out_dir} exists and is not a folder")
     try:
