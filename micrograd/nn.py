@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
@@ -275,6 +276,8 @@ def load(path: str | os.PathLike) -> MLP:
     def bad(what: str) -> ValueError:
         return ValueError(f"cannot load a model from {shown}: {what}")
 
+    if stat.S_ISFIFO(os.stat(path).st_mode):  # opening one would wait for a writer, maybe forever
+        raise bad("it is a named pipe, not a model file")
     with open(path, "rb") as file:
         raw = _read_at_most(file, MAX_FILE_BYTES + 1)  # a huge file, or /dev/zero, is refused
     if len(raw) > MAX_FILE_BYTES:

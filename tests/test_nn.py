@@ -488,6 +488,12 @@ def test_a_file_larger_than_the_limit_is_refused_without_reading_it_all(tmp_path
             load("/dev/zero")
 
 
+def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "pipe.json"
+    os.mkfifo(path)
+    refused(path, "named pipe")
+
+
 def test_a_number_with_too_many_digits_for_python_is_a_value_error(tmp_path):
     refused(write(tmp_path, header(nin=1, nouts=[1]).replace('"nin": 1', '"nin": 1' + "0" * 5000)), "digits")
 
