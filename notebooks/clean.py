@@ -192,6 +192,8 @@ def _check_depth(value) -> None:
 def read_notebook(path: Path) -> tuple[str, dict]:
     """The file's text and its notebook, or NotANotebook saying in one line what is wrong."""
     try:
+        if path.is_fifo():  # reading one would wait for a writer, maybe forever
+            raise NotANotebook("is a named pipe, not a notebook")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NotANotebook("no such file") from None

@@ -209,11 +209,13 @@ def test_each_malformed_notebook_is_one_line_and_a_non_zero_status(tmp_path, cas
     assert path.read_bytes() == MALFORMED[case]  # a bad file is never rewritten
 
 
-def test_a_missing_file_and_a_directory_are_one_line_each(tmp_path):
-    result = run(str(tmp_path / "missing.ipynb"), str(tmp_path))
+def test_a_missing_file_a_directory_and_a_named_pipe_are_one_line_each(tmp_path):
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    result = run(str(tmp_path / "missing.ipynb"), str(tmp_path), str(tmp_path / "pipe.ipynb"))
     assert result.returncode == 1
-    lines = one_line_each(result.stderr, 2)
+    lines = one_line_each(result.stderr, 3)
     assert lines[0].endswith("missing.ipynb: no such file") and lines[1].endswith("is a directory, not a notebook")
+    assert lines[2].endswith("pipe.ipynb: is a named pipe, not a notebook")
 
 
 @pytest.mark.parametrize("option", ["--bogus", "-x", "--check=yes", "--CHECK", "-"])
