@@ -24,6 +24,8 @@ __all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral"]
 Dataset = tuple[list[list[float]], list[int]]
 
 
+
+
 def _count(name: str, n, minimum: int) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(n).__name__} {n!r}")
