@@ -911,7 +911,7 @@ def test_a_value_used_far_down_a_long_chain_is_drawn_again_beside_each_distant_u
     assert "the same value again, beside a distant use" in source
 
 
-def test_copies_can_be_turned_off_with_the_legend_still_true():
+def test_without_a_legend_long_edges_still_start_at_copies():
     source = draw_dot(fan_out(60), legend=False).source
     assert copies_in(source) and "again" not in source
 
