@@ -78,7 +78,8 @@ def _reported_as(error: OSError, shown: str) -> OSError:
 
 
 def _create_temp(shown: str, target: str, existing: os.stat_result | None) -> tuple[str, int]:
-    """A new temporary file beside `target` with the permissions the target will have."""
+    """A new temporary file beside `target`: umask permissions if `existing` is None, else
+    private until `_keep_owner_and_mode` gives it the existing file's."""
     directory, name = os.path.split(target)
     while True:
         temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
@@ -133,9 +134,9 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
     with _temporary_files_removed_on_fatal_signals():
         temp, fd = _create_temp(shown, target, existing)
         try:
-            if existing is not None:
-                _keep_owner_and_mode(temp, existing)
             with os.fdopen(fd, "wb") as file:
+                if existing is not None:
+                    _keep_owner_and_mode(temp, existing)
                 yield file
                 file.flush()
                 os.fsync(file.fileno())
