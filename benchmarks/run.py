@@ -642,14 +642,10 @@ def load_average() -> list[float] | None:
 
 
 def write_json_atomically(path: Path, doc: dict) -> None:
+    from micrograd._atomic import write_text_atomically  # the project's writer: no temporary file left
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1, sort_keys=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
 
 
 def compare(old: dict, new: dict, old_name: str) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "parse",
+    "read_as",
 ]
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -176,11 +177,20 @@ def _inputs(inputs: Mapping[str, float | Value]) -> dict[str, Value]:
     return leaves
 
 
+def read_as(name: str) -> str:
+    """A name as the parser reads it: Python compares identifiers in NFKC form, so the
+    full-width ``ａ`` is ``a``, the ligature ``ﬁ`` is ``fi`` and ``x₁`` is ``x1``.
+
+    >>> read_as("ﬁt"), read_as("x₁")
+    ('fit', 'x1')
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
 def _checked_name(name) -> str:
     if not isinstance(name, str):
         raise ExpressionError(f"input names must be str, got {type(name).__name__} {name!r}")
-    # Python reads identifiers in NFKC form, so the name as the parser will see it:
-    key = unicodedata.normalize("NFKC", name)
+    key = read_as(name)
     if not key.isidentifier() or keyword.iskeyword(key):
         raise ExpressionError(f"input name {name!r} is not a valid name (letters, digits and _, not a Python keyword)")
     if key in FUNCTIONS:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Sequence
 
 from micrograd._atomic import write_text_atomically
@@ -25,7 +26,7 @@ from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
-__all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "load"]
+__all__ = ["ACTIVATIONS", "MAX_FILE_BYTES", "MAX_PARAMETERS", "Layer", "MLP", "Module", "Neuron", "load"]
 
 # name -> how a neuron applies it to its weighted input z (one op, so its input is z itself)
 ACTIVATIONS = {
@@ -38,8 +39,8 @@ ACTIVATIONS = {
 
 FORMAT = "micrograd-mlp"  # the "format" tag of a saved model
 FORMAT_VERSION = 1
-
-
+MAX_PARAMETERS = 1_000_000  # weights and biases `load` builds at most (~150 MB of Values)
+MAX_FILE_BYTES = 64 * MAX_PARAMETERS  # a saved number takes at most ~26 bytes, with room for spacing
 
 
 def _check_size(name: str, n) -> int:
@@ -212,7 +213,9 @@ class MLP(Module):
         """Write the architecture, activations and weights to `path` as JSON, atomically.
 
         The file is replaced in one step (a temporary file in the same directory, then a
-        rename), so a crash never leaves half a model behind. Floats are written with
+        rename), so a crash never leaves half a model behind; through a symbolic link the
+        link's target is replaced, and an existing file keeps its permissions. Only SIGKILL
+        or a crash can leave the temporary ``.NAME.XXXXXXXX.tmp`` behind (`micrograd._atomic`). Floats are written with
         `repr`, which reads back to the identical float, so `load(path)` gives the same
         outputs bit for bit.
         """
@@ -258,87 +261,130 @@ def _dumps(doc: dict) -> str:
     return "{\n" + head + ',\n  "layers": [\n' + ",\n".join(layers) + "\n  ]\n}\n"
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a finite number")
-
-
 def load(path: str | os.PathLike) -> MLP:
     """Read a model written by `MLP.save`. It gives the same outputs as the saved one.
 
     Raises `FileNotFoundError` if there is no such file and `ValueError`, naming the file
-    and the problem, if it is empty, truncated, not JSON or not a well-formed model.
+    and the problem, for anything else that is not a well-formed model: an empty,
+    truncated, binary or non-JSON file, JSON nested deeper than Python's reader allows, a
+    wrong shape, count or type anywhere. The whole description is checked before any
+    weight is built, and a model may hold at most `MAX_PARAMETERS` weights and biases in a
+    file of at most `MAX_FILE_BYTES`, so no file can make `load` exhaust memory. A UTF-8
+    byte order mark at the start (some Windows editors add one) is accepted.
     """
     shown = os.fspath(path)
 
     def bad(what: str) -> ValueError:
         return ValueError(f"cannot load a model from {shown}: {what}")
 
+    if stat.S_ISFIFO(os.stat(path).st_mode):  # opening one would wait for a writer, maybe forever
+        raise bad("it is a named pipe, not a model file")
     with open(path, "rb") as file:
-        raw = file.read()
+        raw = _read_at_most(file, MAX_FILE_BYTES + 1)  # a huge file, or /dev/zero, is refused
+    if len(raw) > MAX_FILE_BYTES:
+        raise bad(f"the file is larger than {MAX_FILE_BYTES:,} bytes, more than any loadable model")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise bad("the file is UTF-16 text; a model file is UTF-8")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # "-sig": a leading byte order mark is dropped
     except UnicodeDecodeError:
         raise bad("the file is not UTF-8 text (not a saved model?)") from None
     if not text.strip():
         raise bad("the file is empty")
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        # NaN and Infinity are read as floats so that the check of each field rejects them
+        # by name (a weight, 'nin', ...) like every other non-finite number.
+        doc = json.loads(text, parse_constant=float)
     except json.JSONDecodeError as error:
         raise bad(f"not valid JSON, the file may be truncated ({error})") from None
-    except ValueError as error:  # NaN / Infinity from _reject_constant
-        raise bad(str(error)) from None
-    return _build(doc, bad)
+    except RecursionError:
+        raise bad("the JSON is nested too deeply to be a model") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise bad("a number in the file has too many digits") from None
+    return _build(_checked(doc, bad))
 
 
-def _build(doc, bad) -> MLP:
-    """An MLP from a parsed description, checking every field as it goes."""
+def _read_at_most(file, limit: int) -> bytes:
+    # In pieces: file.read(limit) would reserve `limit` bytes whatever the file's size.
+    chunks, size = [], 0
+    while size < limit:
+        chunk = file.read(min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+class _Description:
+    """A checked model description: every size, name and number known to be usable."""
+
+    def __init__(self, nin: int, nouts: list[int], activations: list[str], layers: list) -> None:
+        self.nin, self.nouts, self.activations = nin, nouts, activations
+        self.layers = layers  # per layer: (rows of float weights, float biases)
+
+
+def _checked(doc, bad) -> _Description:
+    """Check the whole parsed description, its size first, before anything is built."""
     if not isinstance(doc, dict):
-        raise bad(f"expected a JSON object, found {type(doc).__name__}")
+        raise bad(f"expected a JSON object, found {_shown(doc)}")
     if doc.get("format") != FORMAT:
-        raise bad(f"'format' is {doc.get('format')!r}, expected {FORMAT!r}")
+        raise bad(f"'format' is {_shown(doc.get('format'))}, expected {FORMAT!r}")
     version = doc.get("version")
     if not _is_int(version) or version < 1:
-        raise bad(f"'version' must be a positive integer, found {version!r}")
+        raise bad(f"'version' must be a positive integer, found {_shown(version)}")
     if version > FORMAT_VERSION:
-        raise bad(f"format version {version} is newer than this micrograd reads ({FORMAT_VERSION})")
+        raise bad(f"format version {_shown(version)} is newer than this micrograd reads ({FORMAT_VERSION})")
     for key in ("nin", "nouts", "activations", "layers"):
         if key not in doc:
             raise bad(f"the key {key!r} is missing")
     nin, nouts, activations, layers = doc["nin"], doc["nouts"], doc["activations"], doc["layers"]
     if not _is_int(nin) or nin < 1:
-        raise bad(f"'nin' must be a positive integer, found {nin!r}")
+        raise bad(f"'nin' must be a positive integer, found {_shown(nin)}")
     if not isinstance(nouts, list) or not nouts or not all(_is_int(n) and n >= 1 for n in nouts):
-        raise bad(f"'nouts' must be a non-empty list of positive integers, found {nouts!r}")
+        raise bad(f"'nouts' must be a non-empty list of positive integers, found {_shown(nouts)}")
+    sizes = [nin] + nouts
+    count = sum((fan_in + 1) * nout for fan_in, nout in zip(sizes, nouts))
+    if count > MAX_PARAMETERS:
+        raise bad(f"the model would have {_shown(count)} parameters; load reads at most {MAX_PARAMETERS:,}")
     if not isinstance(activations, list) or len(activations) != len(nouts):
-        raise bad(f"'activations' must list one activation per layer ({len(nouts)}), found {activations!r}")
+        raise bad(f"'activations' must list one activation per layer ({len(nouts)}), found {_shown(activations)}")
     for i, name in enumerate(activations):
-        if name not in ACTIVATIONS:
-            raise bad(f"activations[{i}] is {name!r}; known: {', '.join(ACTIVATIONS)}")
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise bad(f"activations[{i}] is {_shown(name)}; known: {', '.join(ACTIVATIONS)}")
     if not isinstance(layers, list) or len(layers) != len(nouts):
-        found = len(layers) if isinstance(layers, list) else type(layers).__name__
-        raise bad(f"'layers' must hold {len(nouts)} layers (one per entry of nouts), found {found}")
-
-    built = []
-    fan_in = nin
-    for i, (entry, nout, activation) in enumerate(zip(layers, nouts, activations)):
+        raise bad(f"'layers' must hold {len(nouts)} layers (one per entry of nouts), found {_length(layers)}")
+    checked = []
+    for i, (entry, fan_in, nout) in enumerate(zip(layers, sizes, nouts)):
         where = f"layers[{i}]"
         if not isinstance(entry, dict) or "weights" not in entry or "biases" not in entry:
-            raise bad(f"{where} must be an object with 'weights' and 'biases'")
+            raise bad(f"{where} must be an object with 'weights' and 'biases', found {_shown(entry)}")
         weights, biases = entry["weights"], entry["biases"]
         if not isinstance(weights, list) or len(weights) != nout:
             raise bad(f"{where}.weights must hold {nout} rows (one per neuron), found {_length(weights)}")
         if not isinstance(biases, list) or len(biases) != nout:
             raise bad(f"{where}.biases must hold {nout} numbers (one per neuron), found {_length(biases)}")
-        layer = Layer(fan_in, nout, activation=activation, seed=0)  # seeded: leaves `random` alone
-        for j, (neuron, row, bias) in enumerate(zip(layer.neurons, weights, biases)):
+        rows = []
+        for j, row in enumerate(weights):
             if not isinstance(row, list) or len(row) != fan_in:
                 raise bad(f"{where}.weights[{j}] must hold {fan_in} numbers, found {_length(row)}")
-            for k, w in enumerate(row):
-                neuron.w[k].data = _number(w, f"{where}.weights[{j}][{k}]", bad)
-            neuron.b.data = _number(bias, f"{where}.biases[{j}]", bad)
+            rows.append([_number(w, f"{where}.weights[{j}][{k}]", bad) for k, w in enumerate(row)])
+        checked.append((rows, [_number(b, f"{where}.biases[{j}]", bad) for j, b in enumerate(biases)]))
+    return _Description(nin, nouts, activations, checked)
+
+
+def _build(description: _Description) -> MLP:
+    """The MLP a checked description describes."""
+    built = []
+    fan_in = description.nin
+    for (rows, biases), nout, activation in zip(description.layers, description.nouts, description.activations):
+        layer = Layer(fan_in, nout, activation=activation, seed=0)  # seeded: leaves `random` alone
+        for neuron, row, bias in zip(layer.neurons, rows, biases):
+            for w, x in zip(neuron.w, row):
+                w.data = x
+            neuron.b.data = bias
         built.append(layer)
         fan_in = nout
-
     model = MLP.__new__(MLP)  # the layers are built already: an MLP is nothing but its layers
     model.layers = built
     return model
@@ -348,8 +394,18 @@ def _is_int(x) -> bool:
     return type(x) is int
 
 
+def _shown(x) -> str:
+    """A JSON value as a message shows it: short, whatever its size or nesting."""
+    if isinstance(x, (list, dict)):
+        return f"a JSON {'array' if isinstance(x, list) else 'object'} of {len(x)} items"
+    if _is_int(x) and abs(x) >= 10**30:  # before repr: it can be thousands of digits
+        return f"an integer of {len(str(abs(x)))} digits"
+    text = repr(x)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _length(x) -> str:
-    return str(len(x)) if isinstance(x, list) else f"a {type(x).__name__}"
+    return str(len(x)) if isinstance(x, list) else _shown(x)
 
 
 def _number(x, where: str, bad) -> float:
@@ -360,5 +416,4 @@ def _number(x, where: str, bad) -> float:
             value = math.inf
         if math.isfinite(value):
             return value
-    shown = repr(x) if len(repr(x)) < 40 else repr(x)[:40] + "..."
-    raise bad(f"{where} must be a finite number, found {shown}")
+    raise bad(f"{where} must be a finite number, found {_shown(x)}")

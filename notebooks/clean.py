@@ -3,6 +3,7 @@
     python notebooks/clean.py                 # clean every notebook in this folder
     python notebooks/clean.py a.ipynb b.ipynb # clean these
     python notebooks/clean.py --check         # change nothing; exit 1 if anything needs cleaning
+    python notebooks/clean.py -- -odd.ipynb   # names after -- are files, even if they start with -
 
 Regenerate the outputs first, without MICROGRAD_STEPS so that training runs full length:
 
@@ -15,10 +16,17 @@ What it does to each notebook:
   text they fall back to is the bar as it was when it appeared (0%), not how it ended;
 - removes per-cell execution metadata (timestamps) that changes on every run;
 - replaces carriage-return progress in text streams by the final state of each line;
-- refuses (exit 1) if any cell source or output mentions a machine path (/work/, /tmp/, /root/,
-  /home/, /Users/, C:\\), which would tell readers about the machine that ran it.
+- refuses (exit 1) if any cell source, output or metadata (the notebook's, a cell's or an
+  output's) mentions a machine path (/work/, /tmp/, /root/, /home/, /Users/, C:\\), which
+  would tell readers about the machine that ran it.
 
-Standard library only.
+Every file is processed even when one is bad; each problem is one line on stderr, naming the
+file (not JSON, not a notebook, missing or wrongly typed keys, nested too deeply, missing,
+a directory), and the exit status is then 1 (2 for an unknown option). A notebook is
+rewritten atomically (micrograd's own writer: a temporary file, then a rename), so a kill
+during the write leaves the old notebook or the new one, never half of either.
+
+Standard library and micrograd only.
 """
 
 from __future__ import annotations
@@ -28,8 +36,13 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's micrograd
+from micrograd._atomic import write_text_atomically
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CELL_NOISE = ("execution", "ExecuteTime")  # nbclient's and the ExecuteTime extension's timings
+MAX_DEPTH = 64  # nesting levels a notebook may use (real ones use under 20)
+USAGE = "usage: python notebooks/clean.py [--check] [--] [NOTEBOOK.ipynb ...]"
 MACHINE_PATH = re.compile(r"(?<![\w.])(/work/|/tmp/|/root/|/home/|/Users/|[A-Za-z]:\\\\?Users)")
 
 
@@ -68,19 +81,38 @@ def _is_text(mime: str) -> bool:
     return not mime.startswith("image/") or mime == "image/svg+xml"
 
 
+def _strings(value) -> list[str]:
+    """Every string inside a JSON value, keys included (iteratively: no recursion limit)."""
+    found, stack = [], [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
 def machine_paths(nb: dict) -> list[str]:
     """Every place in `nb` that mentions a machine path, as 'cell N: ...excerpt...'."""
-    found = []
+    places = [("notebook metadata", _strings(nb.get("metadata", {})))]
     for n, cell in enumerate(nb.get("cells", []), 1):
         texts = [_text(cell.get("source", ""))]
         for output in cell.get("outputs", []):
             texts.append(_text(output.get("text", "")))
-            texts.extend(_text(v) for k, v in output.get("data", {}).items() if _is_text(k))
+            texts.extend(s for k, v in output.get("data", {}).items() if _is_text(k) for s in _strings(v))
             texts.append(_text(output.get("traceback", "")))
+            texts.extend(_strings(output.get("metadata", {})))
+        places += [(f"cell {n}", texts), (f"cell {n} metadata", _strings(cell.get("metadata", {})))]
+    found = []
+    for where, texts in places:
         for text in texts:
             for match in MACHINE_PATH.finditer(text):
                 start = max(0, match.start() - 30)
-                found.append(f"cell {n}: ...{text[start : match.end() + 30]!r}...")
+                found.append(f"{where}: ...{text[start : match.end() + 30]!r}...")
     return found
 
 
@@ -89,27 +121,148 @@ def dumps(nb: dict) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+class NotANotebook(ValueError):
+    """A file clean.py cannot work on; the message is one line."""
+
+
+def _kind(value) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _expect(container: dict, key: str, types: tuple, where: str, what: str) -> None:
+    if key not in container:
+        raise NotANotebook(f"{where} has no {key!r}")
+    value = container[key]
+    if not isinstance(value, types) or isinstance(value, bool):
+        raise NotANotebook(f"{where}'s {key!r} is {_kind(value)}, expected {what}")
+
+
+def _expect_text(container: dict, key: str, where: str) -> None:
+    """nbformat's multiline string: a string or a list of strings."""
+    _expect(container, key, (str, list), where, "text")
+    value = container[key]
+    if isinstance(value, list) and not all(isinstance(line, str) for line in value):
+        raise NotANotebook(f"{where}'s {key!r} holds something other than lines of text")
+
+
+def check_notebook(nb) -> None:
+    """Raise NotANotebook unless `nb` has the nbformat 4 structure clean() relies on."""
+    _check_depth(nb)
+    if not isinstance(nb, dict):
+        raise NotANotebook(f"the JSON is {_kind(nb)}, not a notebook (an object with 'cells')")
+    _expect(nb, "nbformat", (int,), "the notebook", "a version number")
+    if nb["nbformat"] != 4:
+        raise NotANotebook(f"nbformat {nb['nbformat']} is not supported, only 4")
+    _expect(nb, "metadata", (dict,), "the notebook", "an object")
+    _expect(nb, "cells", (list,), "the notebook", "a list")
+    for n, cell in enumerate(nb["cells"], 1):
+        where = f"cell {n}"
+        if not isinstance(cell, dict):
+            raise NotANotebook(f"{where} is {_kind(cell)}, expected an object")
+        _expect(cell, "cell_type", (str,), where, "a string")
+        _expect(cell, "metadata", (dict,), where, "an object")
+        _expect_text(cell, "source", where)
+        if cell["cell_type"] != "code":
+            continue
+        _expect(cell, "outputs", (list,), where, "a list")
+        for m, output in enumerate(cell["outputs"], 1):
+            here = f"{where} output {m}"
+            if not isinstance(output, dict):
+                raise NotANotebook(f"{here} is {_kind(output)}, expected an object")
+            _expect(output, "output_type", (str,), here, "a string")
+            for key, check in (("text", _expect_text), ("traceback", _expect_text)):
+                if key in output:
+                    check(output, key, here)
+            for key in ("data", "metadata"):
+                if key in output:
+                    _expect(output, key, (dict,), here, "an object")
+
+
+def _check_depth(value) -> None:
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise NotANotebook(f"nested more than {MAX_DEPTH} levels deep, not a notebook")
+        if isinstance(value, (dict, list)):
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+
+
+def read_notebook(path: Path) -> tuple[str, dict]:
+    """The file's text and its notebook, or NotANotebook saying in one line what is wrong."""
+    try:
+        if path.is_fifo():  # reading one would wait for a writer, maybe forever
+            raise NotANotebook("is a named pipe, not a notebook")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotANotebook("no such file") from None
+    except IsADirectoryError:
+        raise NotANotebook("is a directory, not a notebook") from None
+    except OSError as error:
+        raise NotANotebook(f"cannot read it: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotANotebook("not UTF-8 text (a binary file?)") from None
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotANotebook(f"not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except RecursionError:
+        raise NotANotebook(f"nested more than {MAX_DEPTH} levels deep, not a notebook") from None
+    except ValueError:  # an integer longer than Python converts
+        raise NotANotebook("not a notebook: a number with too many digits") from None
+    check_notebook(nb)
+    return text, nb
+
+
+def process(path: Path, shown: str, check_only: bool) -> bool:
+    """Clean (or with check_only, check) one notebook; print its problems; True if all is well."""
+    original, nb = read_notebook(path)
+    problems = machine_paths(clean(nb))
+    for problem in problems:
+        print(f"{shown}: machine path in {problem}", file=sys.stderr)
+    cleaned = dumps(nb)
+    if cleaned == original:
+        return not problems
+    if check_only:
+        print(f"{shown}: needs cleaning (run python notebooks/clean.py)", file=sys.stderr)
+        return False
+    try:
+        write_text_atomically(path, cleaned)
+    except OSError as error:
+        raise NotANotebook(f"cannot write it: {error.strerror or error}") from None
+    print(f"cleaned {shown}")
+    return not problems
+
+
 def main(argv: list[str]) -> int:
-    check_only = "--check" in argv
-    names = [a for a in argv if a != "--check"]
-    files = [Path(a) for a in names] or sorted(Path(__file__).resolve().parent.glob("*.ipynb"))
+    options, names = [], []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            names += argv[i + 1 :]
+            break
+        (options if arg.startswith("-") and arg != "-" else names).append(arg)
+    for option in options:
+        if option in ("-h", "--help"):
+            print(__doc__)
+            return 0
+        if option != "--check":
+            print(f"clean.py: unknown option {option!r}; {USAGE}", file=sys.stderr)
+            return 2
+    if names:
+        files = [(Path(name), name) for name in names]
+    else:
+        files = [(path, path.name) for path in sorted(Path(__file__).resolve().parent.glob("*.ipynb"))]
     status = 0
-    for path in files:
-        original = path.read_text(encoding="utf-8")
-        nb = clean(json.loads(original))
-        problems = machine_paths(nb)
-        for problem in problems:
-            print(f"{path.name}: machine path in {problem}", file=sys.stderr)
-        if problems:
-            status = 1
-        cleaned = dumps(nb)
-        if cleaned != original:
-            if check_only:
-                print(f"{path.name}: needs cleaning (run python notebooks/clean.py)", file=sys.stderr)
+    for path, shown in files:
+        try:
+            if not process(path, shown, check_only="--check" in options):
                 status = 1
-            else:
-                path.write_text(cleaned, encoding="utf-8")
-                print(f"cleaned {path.name}")
+        except NotANotebook as error:
+            print(f"{shown}: {error}", file=sys.stderr)
+            status = 1
     return status
 
 

@@ -10,6 +10,7 @@ timing is too noisy for a per-example deadline to mean anything.
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("dev", deadline=None, print_blob=True)
@@ -21,3 +22,25 @@ if "CI" not in os.environ and getattr(settings, "_current_profile", "default") =
 
 # Headless Chromium for the page tests (tests/browser.py): `browser` and `page` fixtures.
 from browser import browser, page  # noqa: E402, F401
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    """A folder in which this process cannot create files (root ignores permission bits, so
+    as root a folder of the kernel's that refuses everyone)."""
+    from micrograd._atomic import check_writable
+
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+        yield str(folder)
+        folder.chmod(0o700)
+        return
+    for folder in ("/sys", "/proc"):
+        try:
+            check_writable(os.path.join(folder, "probe"))
+        except OSError:
+            yield folder
+            return
+    pytest.skip("no folder here refuses root")

@@ -30,6 +30,7 @@ __all__ = [
     "close",
     "expressions",
     "floats_between",
+    "json_values",
 ]
 
 
@@ -181,3 +182,21 @@ def expressions(
         arity = STEPS[name][0]
         steps.append((name, tuple(draw(st.integers(0, n + s - 1)) for _ in range(arity))))
     return Expression(inputs, steps)
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy:
+    """Any JSON value a hostile file could hold: NaN and infinities, integers far beyond
+    a float, odd strings, and arrays and objects nested inside each other."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.sampled_from([0, -1, 10**12, 2**63, 10**400, -(10**400)])
+        | st.floats()
+        | st.text(max_size=12)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=max_leaves,
+    )

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import keyword
 import os
 import shutil
 import subprocess
 import sys
+import unicodedata
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd.cli import main
+from micrograd.expression import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,6 +195,10 @@ BAD = [
     (["a", "a=inf"], "finite"),
     (["a", "a=1e999"], "finite"),
     (["a", "a=1", "a=2"], "a is given twice"),
+    (["x1", "x1=1", "x₁=2"], "x1 is given twice (x1=1 and x₁=2, as x₁ is read as x1)"),
+    (["x1", "x₁=1", "ｘ1=2"], "as x₁ and ｘ1 are read as x1"),
+    (["a", "a=1", "--wrt", "ｃ"], "--wrt ｃ: there is no input named 'ｃ' (inputs: a)"),
+    (["x₁", "x₁=1"], "invalid character '₁'"),
     (["a", "1a=2"], "not a valid name"),
     (["exp(a)", "exp=2"], "taken by the function exp()"),
     (["a + c", "a=1"], "unknown name 'c'"),
@@ -209,6 +220,8 @@ BAD = [
     (["a", "a=1", "--graph", "out.jpg"], "unsupported file type '.jpg'"),
     (["a", "a=1", "--graph", "noext"], "unsupported file type no suffix"),
     (["a", "a=1", "--graph", "/nonexistent/dir/g.svg"], "does not exist"),
+    (["a", "a=1", "--graph", ""], "--graph needs a file name"),
+    (["a", "a=1", "--graph", "  "], "--graph needs a file name"),
     (["a", "a=1", "--limit", "-1"], "--limit must be at least 0"),
     (["a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge 'a' → 'a*b'"),
     (["a*b*b - a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge"),
@@ -242,3 +255,96 @@ def test_bad_input_through_python_m_micrograd(args):
     assert result.returncode == 2
     assert result.stdout == ""
     assert_one_line_error(result.stderr)
+
+
+# --------------------------------------------------------------------------- names and streams
+
+
+def test_wrt_reads_full_width_and_ligature_names_as_the_inputs_are_read(capsys):
+    assert main(["explain", "ａ*ﬁ", "a=2", "fi=3", "--wrt", "ａ", "--wrt", "ﬁ"]) == 0
+    captured = capsys.readouterr()
+    assert "∂(ａ*ﬁ)/∂a: sum over 1 path" in captured.out and "∂(ａ*ﬁ)/∂fi: sum over 1 path" in captured.out
+    assert captured.err.splitlines() == [
+        "micrograd explain: note: ａ is read as a (as Python reads names)",
+        "micrograd explain: note: ﬁ is read as fi (as Python reads names)",
+    ]
+
+
+def test_a_renamed_input_is_said_not_silent(capsys):
+    assert main(["explain", "x1*2", "x₁=3"]) == 0
+    captured = capsys.readouterr()
+    assert "with x1 = 3.0" in captured.out
+    assert captured.err == "micrograd explain: note: x₁ is read as x1 (as Python reads names)\n"
+
+
+ALIKE = st.text(st.sampled_from("aｂﬁxX_ＡⅡ𝐱²ªᵢ"), min_size=1, max_size=4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ALIKE)
+def test_any_spelling_of_a_name_works_wherever_it_is_typed_and_renames_are_said(name):
+    read = unicodedata.normalize("NFKC", name)
+    if not read.isidentifier() or keyword.iskeyword(read) or read in FUNCTIONS:
+        return
+    # Python's parser takes x₁ nowhere, but an assignment x₁=1 can still name the input x1
+    written = name if name.isidentifier() else read
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["explain", f"{written}*2", f"{name}=1.5", "--wrt", name])
+    assert status == 0, err.getvalue()
+    assert f"∂/∂{read} = 2.0" in out.getvalue()
+    notes = err.getvalue().splitlines()
+    assert notes == (
+        [] if read == name else [f"micrograd explain: note: {name} is read as {read} (as Python reads names)"]
+    )
+
+
+def test_a_closed_standard_output_is_one_line_and_status_2():
+    for command in (["explain", "a*b", "a=1", "b=2"], ["train", "--steps", "1"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "micrograd", *command],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert result.returncode == 2
+        assert result.stderr == "micrograd: error: standard output is closed, so there is nowhere to print\n"
+
+
+def test_a_read_only_standard_output_is_one_line_and_status_2():
+    with open(os.devnull) as read_only:
+        result = subprocess.run(
+            [sys.executable, "-m", "micrograd", "explain", "a*b", "a=1", "b=2"],
+            stdout=read_only,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr)
+
+
+@needs_drawing
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_dot_running_out_of_time_is_one_line_after_the_tables_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("micrograd.viz._core.DOT_TIMEOUT", 1e-6)  # any real layout takes longer
+    target = tmp_path / "g.svg"
+    assert main(["explain", "a*b + a", "a=2", "b=3", "--graph", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "∂(a*b + a)/∂a: sum over 2 paths" in captured.out  # the text version is there
+    assert_one_line_error(captured.err)
+    assert "`dot` took more than 1e-06 s" in captured.err and "nothing was written" in captured.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_graph_file_that_cannot_be_written_is_refused_before_any_output(tmp_path, unwritable_folder, capsys):
+    (tmp_path / "in-the-way.svg").mkdir()
+    for target in (os.path.join(unwritable_folder, "g.svg"), str(tmp_path / "in-the-way.svg")):
+        assert main(["explain", "a*b", "a=1", "b=2", "--graph", target]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert_one_line_error(captured.err)
+        assert f"--graph {target}: cannot write it" in captured.err and ".tmp" not in captured.err

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import random
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -156,3 +159,65 @@ def test_no_plots_trains_and_saves_the_model_without_matplotlib(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[1].startswith("trained in ") and lines[2:] == [f"model:             {out / 'model.json'}"]
     assert [len(layer.neurons) for layer in load(out / "model.json").layers] == [4, 1]
+
+
+# --------------------------------------------------------------------------- writing the results
+
+
+def test_an_unwritable_out_folder_fails_before_training_naming_no_temporary_file(unwritable_folder, capsys):
+    assert main(["train", "--out", unwritable_folder]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not even the header: nothing was trained
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"micrograd train: error: --out {unwritable_folder}: cannot write")
+    assert ".tmp" not in err[0]
+
+
+def test_a_folder_in_place_of_the_model_file_fails_before_training(tmp_path, capsys):
+    (tmp_path / "model.json").mkdir()
+    assert main(["train", "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "model.json: Is a directory" in captured.err
+
+
+def test_an_empty_out_is_one_line(capsys):
+    assert main(["train", "--out", ""]) == 2
+    assert capsys.readouterr().err == "micrograd train: error: --out needs a folder name, like --out out\n"
+
+
+def test_an_out_folder_that_cannot_be_created_is_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "file" / "sub")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot create the folder" in err[0]
+
+
+TRAIN_KILLS = 4  # runs of `micrograd train` stopped by SIGTERM or SIGINT while writing results
+
+
+def test_a_run_stopped_while_writing_its_results_leaves_no_temporary_file(tmp_path):
+    rng = random.Random(13)
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    for k in range(TRAIN_KILLS):
+        out = tmp_path / f"run{k}"
+        args = ["train", "--steps", "1", "--samples", "10", "--hidden", "2", "--out", str(out)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "micrograd", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        for line in process.stdout:
+            if line.startswith("trained in"):  # what follows is writing the three files
+                break
+        time.sleep(rng.uniform(0, 0.2))
+        process.send_signal(signal.SIGTERM if k % 2 == 0 else signal.SIGINT)
+        try:
+            process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("micrograd train did not stop")
+        assert [name for name in os.listdir(out) if name.endswith(".tmp")] == []
+        if (out / "model.json").exists():
+            assert load(out / "model.json") is not None

@@ -11,6 +11,7 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import json_values
 
 from micrograd.engine import Value
 from micrograd.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, load
@@ -395,3 +396,236 @@ def test_a_model_pickles_and_deep_copies_to_an_equal_independent_model():
     for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
         assert clone([0.5, -1.0]).data == model([0.5, -1.0]).data
         assert not {id(p) for p in clone.parameters()} & {id(p) for p in model.parameters()}
+
+
+# --------------------------------------------------------------------------- hostile model files
+# Every file below is refused with the documented ValueError naming the file, before any
+# weight is built; none raises anything else, recurses without bound or allocates much.
+
+
+def write(tmp_path, content, name="hostile.json"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def refused(path, match: str | None = None) -> str:
+    with pytest.raises(ValueError, match=re.escape(path.name)) as info:
+        load(path)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 300, message
+    if match:
+        assert re.search(match, message), message
+    return message
+
+
+def header(**fields) -> str:
+    doc = {"format": "micrograd-mlp", "version": 1, "activations": ["linear"], "layers": []}
+    return json.dumps({**doc, **fields})
+
+
+def test_a_utf8_byte_order_mark_is_accepted_not_reported_as_truncation(tmp_path):
+    text = saved_text(tmp_path)
+    model = load(write(tmp_path, b"\xef\xbb\xbf" + text.encode("utf-8")))
+    assert [p.data for p in model.parameters()] == [p.data for p in load(tmp_path / "good.json").parameters()]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_are_named_as_such(tmp_path, encoding):
+    content = saved_text(tmp_path).encode(encoding)
+    if encoding != "utf-16":  # no BOM: just not UTF-8 text
+        refused(write(tmp_path, content), "UTF-8|JSON")
+    else:
+        refused(write(tmp_path, content), "UTF-16")
+
+
+# A 148-byte file declaring a trillion inputs allocated gigabytes before it was refused.
+HUGE_DECLARATIONS = {
+    "nin 1e12": dict(nin=10**12, nouts=[1]),
+    "wide layer": dict(nin=1, nouts=[10**9]),
+    "many layers of 1000": dict(nin=1000, nouts=[1000] * 2),
+    "nin 2**63": dict(nin=2**63, nouts=[2**63]),
+    "thousands of digits": dict(nin=10**4000, nouts=[1]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_DECLARATIONS))
+def test_a_huge_declared_model_is_refused_before_anything_is_allocated(tmp_path, case):
+    import tracemalloc
+
+    path = write(tmp_path, header(**HUGE_DECLARATIONS[case]))
+    tracemalloc.start()
+    try:
+        refused(path, "parameters; load reads at most 1,000,000")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, peak
+
+
+def test_the_parameter_limit_is_exact(tmp_path, monkeypatch):
+    import micrograd.nn as nn
+
+    path = tmp_path / "m.json"
+    MLP(2, [3, 2], seed=0).save(path)  # 9 + 8 = 17 parameters
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 17)
+    assert len(load(path).parameters()) == 17
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 16)
+    refused(path, "17 parameters; load reads at most 16")
+
+
+def test_nothing_is_built_until_the_whole_file_is_checked(tmp_path, monkeypatch):
+    import micrograd.nn as nn
+
+    def built_too_early(*args, **kwargs):
+        raise AssertionError("a layer was built before the file was checked")
+
+    doc = json.loads(saved_text(tmp_path))
+    doc["layers"][-1]["biases"][-1] = "last"  # the very last number is wrong
+    path = write(tmp_path, json.dumps(doc))
+    monkeypatch.setattr(nn, "Layer", built_too_early)
+    refused(path, r"layers\[1\]\.biases\[1\]")
+
+
+@pytest.mark.parametrize("limit", [100, 1000])
+def test_a_file_larger_than_the_limit_is_refused_without_reading_it_all(tmp_path, monkeypatch, limit):
+    import micrograd.nn as nn
+
+    monkeypatch.setattr(nn, "MAX_FILE_BYTES", limit)
+    refused(write(tmp_path, " " * limit + "{}"), "larger than")
+    if os.path.exists("/dev/zero"):  # endless: only a bounded read ever returns
+        with pytest.raises(ValueError, match="larger than"):
+            load("/dev/zero")
+
+
+def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "pipe.json"
+    os.mkfifo(path)
+    refused(path, "named pipe")
+
+
+def test_a_number_with_too_many_digits_for_python_is_a_value_error(tmp_path):
+    refused(write(tmp_path, header(nin=1, nouts=[1]).replace('"nin": 1', '"nin": 1' + "0" * 5000)), "digits")
+
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["document", "format", "version", "nin", "nouts", "activation", "layer", "weight", "bias"],
+)
+def test_deeply_nested_json_anywhere_is_the_documented_value_error(tmp_path, where):
+    doc = json.loads(saved_text(tmp_path))
+    marker = "DEEP"
+    targets = {
+        "format": ("format",),
+        "version": ("version",),
+        "nin": ("nin",),
+        "nouts": ("nouts",),
+        "activation": ("activations", 0),
+        "layer": ("layers", 0),
+        "weight": ("layers", 0, "weights", 0, 1),
+        "bias": ("layers", 1, "biases", 0),
+    }
+    if where == "document":
+        text = json.dumps(marker)
+    else:
+        _set(*targets[where], marker)(doc)
+        text = json.dumps(doc)
+    for depth in (DEEP, 500):  # too deep for the reader; readable but still not a number
+        path = write(tmp_path, text.replace(json.dumps(marker), "[" * depth + "]" * depth))
+        refused(path)
+
+
+UNHASHABLE = [[], ["relu"], {}, {"relu": 1}, [[["deep"]]]]
+
+
+@pytest.mark.parametrize("value", UNHASHABLE, ids=repr)
+@pytest.mark.parametrize("field", ["format", "version", "nin", "nouts", "activation", "layers"])
+def test_unhashable_values_in_any_field_are_value_errors_not_type_errors(tmp_path, value, field):
+    doc = json.loads(saved_text(tmp_path))
+    key = {"activation": ("activations", 1)}.get(field, (field,))
+    _set(*key, value)(doc)
+    refused(write(tmp_path, json.dumps(doc)))
+
+
+def paths_into(doc) -> list[tuple]:
+    """Every position in a parsed JSON document, as a tuple of keys and indices."""
+    found, stack = [], [((), doc)]
+    while stack:
+        where, value = stack.pop()
+        found.append(where)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend((where + (k,), v) for k, v in items)
+    return found
+
+
+def loads_or_is_refused(path) -> MLP | None:
+    try:
+        return load(path)
+    except ValueError as error:
+        assert path.name in str(error) and "\n" not in str(error) and len(str(error)) < 300
+        return None
+
+
+GOOD = json.loads(
+    json.dumps(
+        {
+            "format": "micrograd-mlp",
+            "version": 1,
+            "nin": 2,
+            "nouts": [3, 2],
+            "activations": ["relu", "linear"],
+            "layers": [
+                {"weights": [[0.5, -1.0], [2.0, 0.25], [1e-300, -1e300]], "biases": [0.0, 1.0, -2.0]},
+                {"weights": [[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]], "biases": [0.5, -0.5]},
+            ],
+        }
+    )
+)
+GOOD_TEXT = json.dumps(GOOD, indent=1)
+HOSTILE_EXAMPLES = 300  # per property below
+
+
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None)
+@given(json_values())
+def test_any_json_document_loads_or_is_the_documented_value_error(tmp_path_factory, value):
+    path = tmp_path_factory.mktemp("hostile") / "any.json"
+    path.write_text(json.dumps(value))
+    assert loads_or_is_refused(path) is None  # nothing without the format tag is a model
+
+
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None)
+@given(st.data())
+def test_a_model_with_any_part_replaced_loads_consistently_or_is_refused(tmp_path_factory, data):
+    where = data.draw(st.sampled_from(paths_into(GOOD)[1:]), label="where")
+    value = data.draw(json_values(), label="value")
+    doc = json.loads(GOOD_TEXT)
+    _set(*where, value)(doc)
+    path = tmp_path_factory.mktemp("hostile") / "replaced.json"
+    path.write_text(json.dumps(doc))
+    model = loads_or_is_refused(path)
+    if model is not None:  # then what was written is what was read
+        assert [len(layer.neurons) for layer in model.layers] == doc["nouts"]
+        weights = [w for layer in doc["layers"] for row, b in zip(layer["weights"], layer["biases"]) for w in row + [b]]
+        assert [p.data for p in model.parameters()] == [float(w) for w in weights]
+
+
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None)
+@given(st.data())
+def test_a_model_file_with_bytes_cut_inserted_or_changed_loads_or_is_refused(tmp_path_factory, data):
+    raw = bytearray(GOOD_TEXT.encode("utf-8"))
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        at = data.draw(st.integers(0, len(raw)), label="at")
+        edit = data.draw(st.sampled_from(["cut", "insert", "change"]), label="edit")
+        byte = data.draw(st.sampled_from(b'[]{}",:-.e0129 \x00\xff\xef\xbb\xbf\n\\'), label="byte")
+        if edit == "cut":
+            del raw[at : at + data.draw(st.integers(1, 50))]
+        elif edit == "insert":
+            raw[at:at] = bytes([byte]) * data.draw(st.integers(1, 3000))
+        elif at < len(raw):
+            raw[at] = byte
+    path = tmp_path_factory.mktemp("hostile") / "edited.json"
+    path.write_bytes(bytes(raw))
+    loads_or_is_refused(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -12,7 +13,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 graphviz = pytest.importorskip("graphviz")
@@ -850,3 +851,172 @@ def test_network_highlight_refuses_values_that_are_not_in_the_drawing():
         draw_network(model, highlight=out[0])
     with pytest.raises(TypeError, match="highlight must be a Value"):
         draw_network(model, highlight="w")
+
+
+# --------------------------------------------------------------------------- hostile labels
+
+# Characters XML cannot hold made `dot` fail although any label was promised to be safe.
+UNREADABLE_BY_DOT = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n") + "\ud800\udfff\ufffe\uffff"
+
+
+def test_control_characters_and_lone_surrogates_are_shown_as_escapes():
+    a = Value(1.0, label="bell\x07 nul\x00 cr\r half\ud800 end\ufffe")
+    source = draw_dot(a * 2, show_local_grads=False).source
+    assert "bell\\x07 nul\\x00 cr\\r half\\ud800 end\\ufffe" in source
+    source.encode("utf-8")  # a lone surrogate would make this fail
+    text = draw_dot(a * 2).fallback_text()
+    assert "bell\\x07" in text and "half\\ud800" in text
+    text.encode("utf-8")
+
+
+def test_every_character_dot_cannot_read_is_escaped_in_labels_and_operation_names():
+    for ch in UNREADABLE_BY_DOT:
+        a = Value(1.0, label=f"<{ch}>")
+        y = a * 2
+        y.op = f"op{ch}"  # a name of the user's own op
+        source = draw_dot(y).source
+        assert ch not in source, repr(ch)
+
+
+any_label = st.text(
+    st.characters(exclude_categories=()) | st.sampled_from(UNREADABLE_BY_DOT + "<>&\"'|{}\\\n"), max_size=20
+)
+
+
+@needs_dot
+@settings(max_examples=60, deadline=None)
+@given(any_label, any_label)
+def test_any_label_renders_through_dot(first, second):
+    a, b = Value(1.0, label=first), Value(2.0, label=second)
+    y = a * b + a
+    y.label = first + second
+    y.backward()
+    svg = draw_dot(y, highlight=a).pipe(format="svg", timeout=60)
+    assert b"</svg>" in svg
+
+
+# --------------------------------------------------------------------------- dot's time is bounded
+
+
+@needs_dot
+def test_pipe_with_a_timeout_stops_dot_and_says_so():
+    drawing = draw_dot(chain(20))
+    with pytest.raises(micrograd.viz.DotTimeoutError, match="took more than 1e-06 s"):
+        drawing.pipe(format="svg", timeout=1e-6)
+    assert drawing.pipe(format="svg", timeout=60).rstrip().endswith(b"</svg>")  # a fair limit: the picture
+
+
+@needs_dot
+def test_jupyter_shows_the_text_when_dot_runs_out_of_time():
+    *_, g = karpathy_example()
+    drawing = draw_dot(g)
+    drawing.timeout = 1e-6
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith("[Graphviz's `dot` took more than 1e-06 s to lay out this drawing")
+    assert "grad 138.8" in bundle["text/plain"]
+    assert drawing._repr_svg_() is None
+
+
+@needs_dot
+def test_the_default_time_limit_applies_to_jupyter(monkeypatch):
+    monkeypatch.setattr(micrograd.viz._core, "DOT_TIMEOUT", 1e-6)
+    assert list(draw_dot(Value(1.0, label="a") * 2)._repr_mimebundle_()) == ["text/plain"]
+
+
+def test_without_dot_a_timed_pipe_raises_as_graphviz_does(no_dot):
+    with pytest.raises(graphviz.ExecutableNotFound):
+        draw_dot(Value(1.0, label="a") * 2).pipe(format="svg", timeout=10)
+
+
+def test_a_timed_pipe_of_a_failing_dot_raises_as_graphviz_does(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(graphviz.CalledProcessError) as info:
+        draw_dot(Value(1.0, label="a") * 2).pipe(format="svg", timeout=10)
+    assert b"out of memory" in info.value.stderr
+
+
+# --------------------------------------------------------------------------- layouts dot finishes
+
+
+def fan_out(terms: int) -> Value:
+    """a + a + … + a: one value used by every operation of a chain (explain "a+a+…+a")."""
+    a = Value(1.0, label="a")
+    total = a
+    for _ in range(terms - 1):
+        total = total + a
+    return total
+
+
+def copies_in(source: str) -> list[str]:
+    return re.findall(r"^\t(v\d+_for_op\d+_\d+) \[", source, flags=re.M)
+
+
+def test_small_graphs_are_drawn_as_before_without_copies():
+    *_, g = karpathy_example()
+    y = Value(3.0, label="x") * Value(3.0, label="x")
+    model = MLP(2, [16, 16, 1], seed=0)
+    for root in (g, fan_out(20), y, model([0.5, -1.0])):
+        source = draw_dot(root).source
+        assert copies_in(source) == [] and "again" not in source
+
+
+def test_a_value_used_far_down_a_long_chain_is_drawn_again_beside_each_distant_use():
+    """explain "a+a+…+a" with 99 terms never finished: 99 edges from a along the chain."""
+    root = fan_out(99)
+    root.backward()
+    source = draw_dot(root, highlight=root.parents[1]).source
+    n = names(root)
+    a = root.parents[1]
+    copies = copies_in(source)
+    assert copies and all(name.startswith(f"{n[a]}_for_op") for name in copies)
+    assert len(re.findall(rf"^\t{n[a]} -> ", source, flags=re.M)) + len(copies) == 99  # every edge once
+    # each copy is a dashed box with a's label, data and grad, feeding one op with the local derivative
+    for name in copies:
+        line = node_line(source, name)
+        assert 'STYLE="dashed"' in line and "<B>a</B>" in line and "grad 99" in line
+        (edge,) = [e for e in source.splitlines() if e.startswith(f"\t{name} -> ")]
+        assert "label=1" in edge and "penwidth" in edge  # still highlighted
+    assert "the same value again, beside a distant use" in source
+
+
+def test_without_a_legend_long_edges_still_start_at_copies():
+    source = draw_dot(fan_out(60), legend=False).source
+    assert copies_in(source) and "again" not in source
+
+
+def dag(seed: int, size: int) -> Value:
+    rng = __import__("random").Random(seed)
+    values = [Value(0.5, label="x"), Value(0.25, label="y")]
+    while len(values) < size:
+        values.append(values[-1] + values[rng.randrange(len(values))] * 0.5)
+    return values[-1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.integers(3, 160))
+def test_with_or_without_copies_every_edge_is_drawn_exactly_once(seed, size):
+    root = dag(seed, size)
+    order = topological_order(root)
+    source = draw_dot(root, max_nodes=None).source
+    drawn = re.findall(r"^\t(v\d+)(?:_for_op\d+_\d+)? -> (op\d+)", source, flags=re.M)
+    expected = [(f"v{order.index(p)}", f"op{i}") for i, node in enumerate(order) for p in node.parents]
+    assert sorted(drawn) == sorted(expected)
+
+
+@needs_dot
+def test_the_layout_of_a_long_fan_out_is_the_same_picture_without_its_long_edges():
+    """A real layout: dot puts each copy next to its use, so no edge crosses the chain."""
+    layout = json.loads(draw_dot(fan_out(40)).pipe(format="json0", timeout=120))
+    ranks = {}
+    for obj in layout["objects"]:
+        x, _ = map(float, obj["pos"].split(","))
+        ranks[obj["name"]] = x
+    longest = max(
+        ranks[layout["objects"][e["head"]]["name"]] - ranks[layout["objects"][e["tail"]]["name"]]
+        for e in layout["edges"]
+    )
+    assert longest < 0.2 * (max(ranks.values()) - min(ranks.values()))

@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:  # started with standard output closed (`>&-`): nothing could be shown
+        if sys.stderr is not None:
+            print("micrograd: error: standard output is closed, so there is nowhere to print", file=sys.stderr)
+        return 2
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if args.command is None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 
-from micrograd._atomic import atomic_writer
+from micrograd._atomic import atomic_writer, check_writable
 from micrograd.cli import UsageError
 from micrograd.engine import Value
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
-from micrograd.expression import Expression, parse
+from micrograd.expression import Expression, parse, read_as
 from micrograd.steps import backward_steps
 
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
@@ -63,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
     _tolerate_narrow_terminals()
     if args.limit < 0:
         raise UsageError(f"--limit must be at least 0, got {args.limit}")
-    graph_format = _graph_format(args.graph) if args.graph else None
+    graph_format = _graph_format(args.graph) if args.graph is not None else None
     if args.html:
         _check_directory("--html", args.html)
     values = parse_assignments(args.assignments)
     expr = parse(args.expression, values)
     wrt = _chosen_inputs(args.wrt, expr)
+    _note_renamed([*_NAME.findall(args.expression), *values, *(args.wrt or [])])
     output = expr.output
     output.backward()  # the inputs are fresh leaves, so their grads are exactly this pass
 
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     for name in wrt:
         print()
         highlighted += _explain_input(output, name, expr.inputs[name], args.limit)
-    if args.graph:
+    if graph_format:
         print()
         _draw(expr, highlighted, args.graph, graph_format)
         print(f"graph written to {args.graph}")
@@ -121,16 +123,36 @@ def _print_gradients(expr: Expression) -> None:
         print(f"  ∂/∂{name.ljust(width)} = {grads[name].ljust(grad_width)}   forward mode: {forward!r}")
 
 
+_NAME = re.compile(r"[^\W\d]\w*")  # the identifiers in an expression's text
+
+
+def _note_renamed(typed: list[str]) -> None:
+    """Say which typed names the parser reads differently (NFKC), instead of renaming silently."""
+    for name in dict.fromkeys(typed):
+        if read_as(name) != name:
+            print(
+                f"micrograd explain: note: {name} is read as {read_as(name)} (as Python reads names)", file=sys.stderr
+            )
+
+
 def parse_assignments(assignments: list[str]) -> dict[str, float]:
-    """``["a=2", "b=-0.5"]`` as ``{"a": 2.0, "b": -0.5}``, with one-line errors for anything else."""
+    """``["a=2", "b=-0.5"]`` as ``{"a": 2.0, "b": -0.5}``, with one-line errors for anything else.
+
+    Two spellings of one name (``x1`` and ``x₁``, which Python reads alike) are refused."""
     values: dict[str, float] = {}
+    given: dict[str, str] = {}  # the name as read -> the assignment that gave it
     for item in assignments:
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name or not text:
             raise UsageError(f"expected NAME=VALUE (like a=2), got {item!r}")
-        if name in values:
-            raise UsageError(f"{name} is given twice ({name}={values[name]!r} and {item})")
+        key = read_as(name)
+        if key in given:
+            spellings = [n for n in dict.fromkeys((given[key].partition("=")[0].strip(), name)) if n != key]
+            verb = "is" if len(spellings) == 1 else "are"
+            also = f", as {' and '.join(spellings)} {verb} read as {key}" if spellings else ""
+            raise UsageError(f"{key} is given twice ({given[key]} and {item}{also})")
+        given[key] = item
         try:
             value = float(text)
         except ValueError:
@@ -145,10 +167,11 @@ def _chosen_inputs(wrt: list[str] | None, expr: Expression) -> list[str]:
     if not wrt:
         return list(expr.inputs)
     chosen = []
-    for name in wrt:
+    for typed in wrt:
+        name = read_as(typed)  # as input names are read: --wrt ａ is the input a
         if name not in expr.inputs:
             known = ", ".join(expr.inputs) or "none"
-            raise UsageError(f"--wrt {name}: there is no input named {name!r} (inputs: {known})")
+            raise UsageError(f"--wrt {typed}: there is no input named {typed!r} (inputs: {known})")
         if name not in chosen:
             chosen.append(name)
     return chosen
@@ -174,6 +197,8 @@ def _explain_input(output: Value, name: str, leaf: Value, limit: int) -> list[Pa
 
 
 def _graph_format(path: str) -> str:
+    if not path.strip():
+        raise UsageError("--graph needs a file name, like --graph graph.svg")
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     if suffix not in GRAPH_FORMATS:
         shown = f"'.{suffix}'" if suffix else "no suffix"
@@ -186,6 +211,10 @@ def _check_directory(flag: str, path: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"{flag} {path}: the directory {directory} does not exist")
+    try:
+        check_writable(path)  # before the layout, which can take seconds
+    except OSError as error:
+        raise UsageError(f"{flag} {path}: cannot write it: {error.strerror or error}") from None
 
 
 def _write_page(steps, expr: Expression, path: str) -> None:
@@ -214,8 +243,12 @@ def _draw(expr: Expression, highlighted: list[Path | Value], path: str, graph_fo
 def _render(graph, graph_format: str, path: str) -> bytes:
     import graphviz
 
+    from micrograd.viz import DotTimeoutError
+
     try:
-        return graph.pipe(format=graph_format)
+        return graph.pipe_bounded(graph_format)  # dot is stopped after DOT_TIMEOUT seconds
+    except DotTimeoutError as error:
+        raise UsageError(f"--graph {path}: {error}; nothing was written (a .dot file needs no layout)") from None
     except graphviz.ExecutableNotFound:
         raise UsageError(
             f"--graph {path}: Graphviz's dot program is not installed (sudo apt-get install graphviz); "

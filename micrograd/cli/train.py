@@ -18,6 +18,7 @@ import sys
 import time
 
 from micrograd import data
+from micrograd._atomic import check_writable
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam
 from micrograd.train import accuracy, fit, linear_decay
@@ -73,6 +74,25 @@ def _rate(name: str):
         return x
 
     return parse
+
+
+def _check_out(out_dir: str, paths: list[str]) -> None:
+    """Fail now, not after training, if the results cannot be written."""
+    from micrograd.cli import UsageError
+
+    if not out_dir.strip():
+        raise UsageError("--out needs a folder name, like --out out")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise UsageError(f"--out {out_dir} exists and is not a folder")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out_dir}: cannot create the folder: {error.strerror or error}") from None
+    for path in paths:
+        try:
+            check_writable(path)
+        except OSError as error:
+            raise UsageError(f"--out {out_dir}: cannot write {path}: {error.strerror or error}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,9 +157,10 @@ def run(args: argparse.Namespace) -> int:
     if args.samples < n_classes:
         raise UsageError(f"--samples must be at least {n_classes} for {args.dataset}, got {args.samples}")
     out_dir = args.out
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise UsageError(f"--out {out_dir} exists and is not a folder")
-    os.makedirs(out_dir, exist_ok=True)
+    model_path = os.path.join(out_dir, "model.json")
+    loss_path = os.path.join(out_dir, "loss.png")
+    boundary_path = os.path.join(out_dir, "decision_boundary.png")
+    _check_out(out_dir, [model_path, loss_path, boundary_path] if args.plots else [model_path])
 
     X, y = make(args.samples, seed=args.seed)
     outputs = 1 if n_classes == 2 else n_classes
@@ -178,13 +199,10 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
 
-    model_path = os.path.join(out_dir, "model.json")
     model.save(model_path)
     print(f"model:             {model_path}")
     if not args.plots:
         return 0
-    loss_path = os.path.join(out_dir, "loss.png")
-    boundary_path = os.path.join(out_dir, "decision_boundary.png")
     import matplotlib.pyplot as plt
 
     fig = plot_history(history, title=f"Training on {args.dataset}")

@@ -15,19 +15,24 @@ program to render).
 True
 
 In Jupyter a drawing shows itself as SVG; without ``dot`` it shows as text that says how
-to install Graphviz, so a notebook never fails just because ``dot`` is missing. Elsewhere
-its ``repr`` says what it holds and how to see it: ``.render("graph", format="png")``
-writes graph.png (and, unlike graphviz's default, no leftover DOT file unless
-``cleanup=False``). ``.pipe()``, ``.render()`` and ``.view()`` raise as graphviz's do
-(``graphviz.ExecutableNotFound`` without ``dot``).
+
 
 Numbers show 4 significant figures (`fmt`). Node names are numbered in topological order
 (``v0``, ``v1``, … and ``op3`` for the operation that made ``v3``), never taken from
 ``id()``, so the same graph always gives the same DOT text.
 """
 
-from micrograd.viz._core import KIND_COLOURS, fmt
+from micrograd.viz._core import DOT_TIMEOUT, KIND_COLOURS, DotTimeoutError, fmt
 from micrograd.viz.graph import DEFAULT_MAX_NODES, draw_dot
 from micrograd.viz.network import DEFAULT_MAX_NEURONS, draw_network
 
-__all__ = ["DEFAULT_MAX_NEURONS", "DEFAULT_MAX_NODES", "KIND_COLOURS", "draw_dot", "draw_network", "fmt"]
+__all__ = [
+    "DEFAULT_MAX_NEURONS",
+    "DEFAULT_MAX_NODES",
+    "DOT_TIMEOUT",
+    "KIND_COLOURS",
+    "DotTimeoutError",
+    "draw_dot",
+    "draw_network",
+    "fmt",
+]

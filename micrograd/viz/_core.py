@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
+import subprocess
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,10 @@ INSTALL_DOT = (
     "brew install graphviz (macOS), conda install -c conda-forge graphviz, "
     "or see https://graphviz.org/download/ (then restart the kernel)."
 )
+
+# Seconds `dot` may take to show a drawing in Jupyter or in `micrograd explain --graph`;
+# then it is stopped and the drawing shown as text. Usual drawings take well under a second.
+DOT_TIMEOUT = 30.0
 
 FONT = "Helvetica"  # fontconfig maps it to a sans font that has ∂, Σ and δ
 HIGHLIGHT = "#d62728"
@@ -44,6 +50,10 @@ KIND_NAMES = {
 
 
 # --------------------------------------------------------------------------- graphviz
+
+
+class DotTimeoutError(TimeoutError):
+    """Graphviz's `dot` took longer than allowed and was stopped."""
 
 
 def _import_graphviz():
@@ -90,6 +100,32 @@ def _drawing_class() -> type:
         def view(self, *args, cleanup: bool = True, **kwargs) -> str:
             return super().view(*args, cleanup=cleanup, **kwargs)
 
+        timeout: float | None = None  # seconds `dot` may take in Jupyter; None: DOT_TIMEOUT
+
+        def pipe(self, format: str | None = None, *args, timeout: float | None = None, **kwargs):
+            """graphviz's `pipe`; with `timeout` (seconds) `dot` is stopped after that long
+            and `DotTimeoutError` raised (then only `format` and `encoding` are accepted)."""
+            if timeout is None:
+                return super().pipe(format, *args, **kwargs)
+            if args:
+                raise TypeError("with a timeout, pipe takes only format and encoding")
+            return _pipe_within(self, format or self.format, timeout, **kwargs)
+
+        def pipe_bounded(self, format: str, encoding: str | None = None):
+            """`pipe`, stopping `dot` after this drawing's `timeout` (else `DOT_TIMEOUT`) seconds."""
+            timeout = self.timeout if self.timeout is not None else DOT_TIMEOUT
+            return self.pipe(format=format, encoding=encoding, timeout=timeout)
+
+        # graphviz's Jupyter display calls these; ours cannot hang the notebook.
+        def _repr_image_svg_xml(self) -> str:
+            return self.pipe_bounded("svg", "utf-8")
+
+        def _repr_image_png(self) -> bytes:
+            return self.pipe_bounded("png")
+
+        def _repr_image_jpeg(self) -> bytes:
+            return self.pipe_bounded("jpeg")
+
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, Any]:
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
@@ -98,12 +134,14 @@ def _drawing_class() -> type:
             except graphviz.CalledProcessError as error:
                 why = (error.stderr or b"").decode("utf-8", "replace").strip() or str(error)
                 return {"text/plain": self.fallback_text(f"Graphviz's `dot` failed ({why})")}
+            except DotTimeoutError as error:
+                return {"text/plain": self.fallback_text(str(error))}
 
         def _repr_svg_(self) -> str | None:
             # None tells IPython "no SVG here", so it shows the text instead of an error.
             try:
-                return self.pipe(format="svg", encoding="utf-8")
-            except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+                return self._repr_image_svg_xml()
+            except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, DotTimeoutError):
                 return None
 
         def fallback_text(self, problem: str | None = None) -> str:
@@ -117,6 +155,23 @@ def _drawing_class() -> type:
     Drawing.__qualname__ = "Drawing"  # reads as micrograd.viz.Drawing, not <locals>
     Drawing.__module__ = "micrograd.viz"
     return Drawing
+
+
+def _pipe_within(drawing: graphviz.Digraph, format: str, timeout: float, encoding: str | None = None):
+    """Run `dot` on the drawing's source, stopping it after `timeout` seconds."""
+    graphviz = _import_graphviz()
+    command = [drawing.engine, f"-T{format}"]
+    try:
+        done = subprocess.run(command, input=drawing.source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except FileNotFoundError:
+        raise graphviz.ExecutableNotFound(command) from None
+    except subprocess.TimeoutExpired:  # run() has killed dot already
+        raise DotTimeoutError(
+            f"Graphviz's `dot` took more than {timeout:g} s to lay out this drawing and was stopped"
+        ) from None
+    if done.returncode:
+        raise graphviz.CalledProcessError(done.returncode, command, output=done.stdout, stderr=done.stderr)
+    return done.stdout.decode(encoding) if encoding else done.stdout
 
 
 def _new_drawing(name: str, engine: str = "dot", **graph_attr: str) -> graphviz.Digraph:
@@ -158,9 +213,24 @@ def _plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+# Characters XML (so a Graphviz HTML-like label) cannot hold: control characters but tab and
+# newline, lone surrogates, U+FFFE and U+FFFF. Also \r, which would break a line unseen.
+_NOT_XML = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _visible(text: str) -> str:
+    """`text` with every character XML cannot hold written as its Python escape (``\\x07``)."""
+    return _NOT_XML.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _escape(text: str) -> str:
-    """User text for an HTML-like label: any characters are safe, newlines become breaks."""
-    return html.escape(text).replace("\n", "<BR/>")
+    """User text for an HTML-like label: any characters are safe. Newlines become breaks;
+    control characters and lone surrogates, which `dot` cannot read, show as escapes.
+
+    >>> _escape("a<b\x07\ud800")
+    'a&lt;b\\x07\\ud800'
+    """
+    return html.escape(_visible(text)).replace("\n", "<BR/>")
 
 
 def _check_limit(name: str, limit: int | None) -> int | None:

@@ -19,6 +19,7 @@ from micrograd.viz._core import (
     _new_drawing,
     _plural,
     _value_set,
+    _visible,
     fmt,
 )
 
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
     import graphviz
 
 DEFAULT_MAX_NODES = 500  # values; beyond this a drawing is unreadable and `dot` gets slow
+# dot's work grows with the ranks its edges cross (each crossing is a hidden node to place):
+# one value used by 99 operations down a chain crosses ~10,000 and takes minutes. Past this
+# many crossings in all, an edge crossing more than _LONG_EDGE ranks starts at a dashed copy
+# of its value drawn beside its use, which keeps every graph of 500 values to seconds.
+_LAYOUT_BUDGET = 600
+_LONG_EDGE = 4
 _EXACT_COUNT_UP_TO = 100_000  # an error message counts this far, then says "more than"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -162,10 +169,46 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
     return "constant"
 
 
-def _value_label(node: Value, kind: str, marked: bool, grad: str | None = None, steady: bool = False) -> str:
+def _ranks(order: list[Value], index: dict[Value, int]) -> list[int]:
+    """About the rank dot gives each value: two per operation (its oval, then its value)
+    after its latest computed parent, and a leaf just before its earliest use (dot keeps
+    edges short, so a leaf is not pinned to the first rank)."""
+    ranks = [0] * len(order)
+    for i, node in enumerate(order):
+        if node.parents:
+            ranks[i] = 2 + max((ranks[index[p]] for p in node.parents if p.parents), default=0)
+    first_use: dict[int, int] = {}  # leaf -> rank of the earliest value computed from it
+    for i, node in enumerate(order):
+        for parent in node.parents:
+            if not parent.parents:
+                k = index[parent]
+                first_use[k] = min(first_use.get(k, ranks[i]), ranks[i])
+    for k, rank in first_use.items():
+        ranks[k] = rank - 2
+    return ranks
+
+
+def _long_edges(order: list[Value], index: dict[Value, int], hidden: set[Value]) -> set[Edge]:
+    """The edges to start at a copy of their parent: none unless all edges together cross
+    more than _LAYOUT_BUDGET ranks; then those that cross more than _LONG_EDGE."""
+    ranks = _ranks(order, index)
+    spans = {
+        (node, j): ranks[i] - 1 - ranks[index[parent]]
+        for i, node in enumerate(order)
+        for j, parent in enumerate(node.parents)
+        if parent not in hidden
+    }
+    if sum(spans.values()) <= _LAYOUT_BUDGET:
+        return set()
+    return {edge for edge, span in spans.items() if span > _LONG_EDGE}
+
+
+def _value_label(
+    node: Value, kind: str, marked: bool, grad: str | None = None, steady: bool = False, copy: bool = False
+) -> str:
     """A value's box: label, data and grad; `grad` replaces the grad cell's text (HTML-like).
     A `steady` box keeps its border width when marked (only the colour changes), so that
-    marking moves nothing in a layout."""
+    marking moves nothing in a layout. A `copy` (dashed) stands for the value beside a distant use."""
     fill, border, ink = KIND_COLOURS[kind]
     if marked:
         border = HIGHLIGHT
@@ -178,13 +221,16 @@ def _value_label(node: Value, kind: str, marked: bool, grad: str | None = None, 
         cells = [f"data {fmt(node.data)}"]
     cells.append(f"grad {fmt(node.grad)}" if grad is None else grad)
     row = "<VR/>".join(f'<TD><FONT COLOR="{ink}">{cell}</FONT></TD>' for cell in cells)
+    style = ' STYLE="dashed"' if copy else ""
     return (
-        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
+        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4"{style} '
         f'BGCOLOR="{fill}" COLOR="{border}"><TR>{row}</TR></TABLE>>'
     )
 
 
-def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool, extra: Sequence[str] = ()) -> str:
+def _legend(
+    kinds: set[str], show_local_grads: bool, highlighted: bool, extra: Sequence[str] = (), copies: bool = False
+) -> str:
     """The kinds of value drawn, what edge numbers mean, and `extra` cells (HTML-like)."""
     cells = []
     for kind in KIND_COLOURS:
@@ -194,6 +240,8 @@ def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool, extra: S
             cells.append(f'{swatch}<FONT COLOR="{ink}">{KIND_NAMES[kind]}</FONT></TD>')
     if show_local_grads:
         cells.append("<TD>edge numbers: local derivatives ∂out/∂in</TD>")
+    if copies:
+        cells.append('<TD BORDER="1" STYLE="dashed">the same value again, beside a distant use</TD>')
     if highlighted:
         cells.append(f'<TD><FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT></TD>')
     cells += [f"<TD>{cell}</TD>" for cell in extra]
@@ -213,9 +261,11 @@ def _draw_operation(
     edges: Sequence[dict[str, str] | None],
     out_edge: dict[str, str],
     marked: bool,
+    tails: dict[int, str] | None = None,
 ) -> None:
     """The oval of the op that made value `i`, its edge into the value (attributes `out_edge`),
-    and one edge per parent (two for ``a * a``) with attributes ``edges[j]``, left out where None."""
+    and one edge per parent (two for ``a * a``) with attributes ``edges[j]``, left out where None.
+    The edge from parent j starts at ``tails[j]`` where given (a copy of the parent), else at the parent."""
     drawing.node(
         f"op{i}",
         f"<{_escape(node.op)}>",
@@ -228,9 +278,10 @@ def _draw_operation(
         height="0.3",
     )
     drawing.edge(f"op{i}", f"v{i}", **out_edge)
-    for parent, attributes in zip(node.parents, edges):
+    for j, (parent, attributes) in enumerate(zip(node.parents, edges)):
         if attributes is not None:
-            drawing.edge(f"v{index[parent]}", f"op{i}", **attributes)
+            tail = tails.get(j) if tails else None
+            drawing.edge(tail or f"v{index[parent]}", f"op{i}", **attributes)
 
 
 def _highlighted_operation(
@@ -242,21 +293,24 @@ def _highlighted_operation(
     show_local_grads: bool,
     dim_others: bool,
     hidden: set[Value],
+    copies: dict[Edge, str],
 ) -> None:
     """draw_dot's operation: edges labelled with local derivatives, the marked ones in red,
-    the others dimmed when something is highlighted; none from `hidden` parents."""
+    the others dimmed when something is highlighted; none from `hidden` parents. An edge in
+    `copies` starts at the copy of its parent drawn under that name."""
     plain = _DIMMED_EDGE if dim_others else {}
     edges = []
     for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         label = {"label": fmt(local)} if show_local_grads else {}
         edges.append(None if parent in hidden else {**label, **(_MARKED_EDGE if (node, j) in marked_edges else plain)})
     marked = any((node, j) in marked_edges for j in range(len(node.parents)))
-    _draw_operation(drawing, i, node, index, edges, _MARKED_EDGE if marked else plain, marked)
+    tails = {j: copies[node, j] for j in range(len(node.parents)) if (node, j) in copies}
+    _draw_operation(drawing, i, node, index, edges, _MARKED_EDGE if marked else plain, marked, tails)
 
 
 def _describe(i: int, node: Value, index: dict[Value, int]) -> str:
     """One line of the text fallback: ``v2 = v0 * v1   data -6.0000   grad 1.0000``."""
-    name = f"v{i}" + (f" ({node.label})" if node.label else "")
+    name = f"v{i}" + (f" ({_visible(node.label)})" if node.label else "")
     args = [f"v{index[p]}" for p in node.parents]
     if not args:
         made = "leaf"
@@ -342,17 +396,23 @@ def draw_dot(
     # ordering=in: each oval's incoming edges keep the order they are declared in, the
     # order of its parents; without it dot may swap z³₁ and z³₂, or C⁰ and C¹.
     drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in")
-    kinds = set()
+    kinds = {node: _value_kind(node, root, params, inputs) for node in order if node not in hidden}
+    copies = {}  # long edge -> the name of the copy of its parent it starts from
+    for node, j in sorted(_long_edges(order, index, hidden), key=lambda edge: (index[edge[0]], edge[1])):
+        parent = node.parents[j]
+        copies[node, j] = name = f"v{index[parent]}_for_op{index[node]}_{j}"
+        drawing.node(name, _value_label(parent, kinds[parent], parent in marked_nodes, copy=True), shape="plain")
     for i, node in enumerate(order):
         if node in hidden:
             continue
-        kind = _value_kind(node, root, params, inputs)
-        kinds.add(kind)
-        drawing.node(f"v{i}", _value_label(node, kind, node in marked_nodes), shape="plain")
+        drawing.node(f"v{i}", _value_label(node, kinds[node], node in marked_nodes), shape="plain")
         if node.parents:
-            _highlighted_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
+            _highlighted_operation(
+                drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden, copies
+            )
     if legend:
-        drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
+        legend_label = _legend(set(kinds.values()), show_local_grads, highlighting, copies=bool(copies))
+        drawing.attr(label=legend_label, labelloc="b", labeljust="l")
     drawing.text_summary = _text_summary(order, index)
     shown = [node for node in order if node not in hidden]
     edges = sum(parent not in hidden for node in shown for parent in node.parents)
