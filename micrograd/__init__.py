@@ -18,6 +18,7 @@ __version__ = "0.2.0"
 # Public names that live in other modules, imported on first use so that `import micrograd`
 # stays pure standard library (drawing needs the optional `graphviz` package).
 _LAZY = {
+    "compile": "micrograd.compiler",
     "grad": "micrograd.autodiff",
     "hessian": "micrograd.autodiff",
     "count_edges": "micrograd.explain",

@@ -78,19 +78,31 @@ class Op(str):
 
     ``local`` is written with plain arithmetic so that it works on floats (the ordinary
     forward pass) and on `Value`s (derivatives of derivatives).
+
+    ``code``, for an op whose rules branch on the data (relu), is the same forward and
+    local rules as Python source templates (``{0}``, ``{1}``… the arguments), so that
+    `micrograd.compile` can write them inline. Ops without it are compiled by evaluating
+    their rules on symbols (plain arithmetic) or, failing that, by calling them.
     """
 
     forward: Callable[..., float]
     local: Callable[..., tuple]
     kink: float | None  # where the local derivative jumps (relu, abs: at 0), if anywhere
+    code: tuple[str, tuple[str, ...]] | None
 
     def __new__(
-        cls, name: str, forward: Callable[..., float], local: Callable[..., tuple], kink: float | None = None
+        cls,
+        name: str,
+        forward: Callable[..., float],
+        local: Callable[..., tuple],
+        kink: float | None = None,
+        code: tuple[str, tuple[str, ...]] | None = None,
     ) -> Op:
         op = super().__new__(cls, name)
         op.forward = forward
         op.local = local
         op.kink = kink
+        op.code = code
         return op
 
 
@@ -213,7 +225,13 @@ LOG = Op("log", _log, lambda out, x: (1 / x,))
 SQRT = Op("sqrt", _sqrt, _sqrt_local)
 TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
-RELU = Op("relu", lambda x: x if x > 0 else 0.0, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
+RELU = Op(
+    "relu",
+    lambda x: x if x > 0 else 0.0,
+    lambda out, x: (1.0 if _number(x) > 0 else 0.0,),
+    kink=0.0,
+    code=("{0} if {0} > 0 else 0.0", ("1.0 if {0} > 0 else 0.0",)),  # the same rules, as source
+)
 ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,), kink=0.0)
 WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 
