@@ -206,7 +206,7 @@ class _Writer:
 
     def forward(self, order: Sequence[Value], lines: list[str], indent: str) -> None:
         """One line per op of `order` not written yet (constants are written inline)."""
-        for node in self._with_runtime_constants(order):
+        for node in order:  # a run-time constant's values are written before (a model's outputs)
             if node in self.code:
                 continue
             name = self.names[node]
@@ -234,15 +234,6 @@ class _Writer:
                     self.checked.append(name)
             lines.append(f"{indent}{name} = {text}  # {op}")
             self.code[node] = _Code(name)
-
-    def _with_runtime_constants(self, order: Sequence[Value]) -> list[Value]:
-        """`order` with each run-time constant moved to just after the values it is taken of."""
-        moved = [node for node in order if node not in self.runtime_max]
-        for constant, sources in self.runtime_max.items():
-            if constant in order:
-                last = max(moved.index(z) for z in sources)
-                moved.insert(last + 1, constant)
-        return moved
 
     # -- backward
 
@@ -484,3 +475,123 @@ def _check_data_independent(f: Callable, xs: list[float], labels: list[str], str
         "from .data, is fixed when the graph is recorded. Use ops that branch at run time "
         "(relu, abs), or compile for each case."
     )
+
+
+# --------------------------------------------------------------------------- a model's training step
+
+
+class TrainingProgram:
+    """A model's forward, per-sample loss and backward, compiled once for a whole batch.
+
+    Called as ``program(params, batch, seed)`` with the parameters' data, a list of
+    ``(x, label)`` pairs and the gradient of the loss with respect to each sample's term
+    (``1 / len(batch)`` for a mean). It loops over the samples in the compiled code and
+    returns ``(terms, outputs, grads, check)``: each sample's loss term, each sample's
+    model output (a float, or a tuple per class), the parameters' gradients accumulated
+    over the batch in `backward()`'s order, and a number that is inf or NaN if anything
+    overflowed (then the caller runs the step on the engine instead, for its error).
+
+    The loss's graph depends on the label (hinge multiplies by it, cross-entropy picks the
+    label's logit), so the code has one block per label value, each recorded once.
+    """
+
+    def __init__(self, source: str, function: Callable) -> None:
+        self.source = source
+        self._function = function
+
+    def __call__(self, params: Sequence[float], batch: Sequence[tuple[Sequence[float], int]], seed: float):
+        return self._function(params, batch, seed)
+
+    def __repr__(self) -> str:
+        return f"TrainingProgram({self.source.count(chr(10)) + 1} lines)"
+
+
+def compile_training(model: Callable, loss: str, example: Sequence[float], labels: Iterable[int]) -> TrainingProgram:
+    """Compile `model` with the "hinge" or "cross_entropy" loss for samples like `example`.
+
+    `labels` are the label values the batches will hold (-1/+1 for hinge, class indices for
+    cross-entropy). The model's graph must not depend on the data (an `MLP`'s does not):
+    it is recorded at `example` and at a nearby point, and a difference is a ``ValueError``.
+    """
+    from micrograd import losses  # a layer above the engine, as this function is
+
+    if loss not in ("hinge", "cross_entropy"):
+        raise ValueError(f"compile=True supports the 'hinge' and 'cross_entropy' losses, not {loss!r}")
+    params = list(model.parameters())
+    xs = [Value(_checked(v), label=f"x{i}") for i, v in enumerate(example)]
+    out = model(xs)
+    row = [out] if isinstance(out, Value) else list(out)
+    _check_model_data_independent(model, example, params, xs, row)
+
+    writer_order: list[Value] = list(params)
+    network = _joint_order(row)
+    tails: dict[int, list[Value]] = {}
+    runtime_max: dict[Value, list[Value]] = {}
+    for label in sorted(set(labels), key=repr):
+        if loss == "hinge":
+            if label not in (-1, 1):
+                raise ValueError(f"hinge needs labels -1 or +1, got {label!r}")
+            term = losses._hinge_term(row[0], Value(float(label), label=f"y{'_neg' if label < 0 else ''}"))
+        else:
+            label = losses._class_index(label, len(row), 0)
+            shift = Value(0.0, label="shift")
+            runtime_max[shift] = row
+            term = losses._cross_entropy_term(row, label, shift)
+        tails[label] = _topological_order(term)
+    seen = set(writer_order)
+    for order in [network, *tails.values()]:
+        for node in order:
+            if node not in seen:
+                seen.add(node)
+                writer_order.append(node)
+
+    writer = _Writer(writer_order, [*params, *xs], params)
+    writer.runtime_max = runtime_max
+    writer.code.update({p: _Code(writer.names[p]) for p in params})
+    names = [writer.names[p] for p in params]
+    lines = ["def train_batch(_params, _batch, _seed):", f"    {', '.join(names)}, = _params"]
+    lines += _zeroed(params, writer, "    ")
+    lines += ["    _terms = []", "    _outputs = []", "    _check = 0.0", "    for _x, _y in _batch:"]
+    lines.append(f"        {', '.join(writer.names[x] for x in xs)}, = _x")
+    writer.forward(network, lines, "        ")
+    outputs = [writer.code[z].text for z in row]
+    lines.append(f"        _outputs.append({outputs[0] if isinstance(out, Value) else '(' + ', '.join(outputs) + ',)'})")
+    lines.append(writer.check_line("        ", op="+="))
+    for k, (label, order) in enumerate(tails.items()):
+        lines.append(f"        {'if' if k == 0 else 'elif'} _y == {label!r}:")
+        writer.checked = []
+        writer.forward(order, lines, "            ")
+        lines.append(writer.check_line("            ", op="+="))
+        writer.backward(order, "_seed", lines, "            ")
+        lines.append(f"            _terms.append({writer.code[order[-1]].text})")
+    lines += ["        else:", "            raise _unknown_label(_y)"]
+    grads = ", ".join("g_" + name if writer.reaches_wrt.get(p) else "0.0" for p, name in zip(params, names))
+    lines.append(f"    return _terms, _outputs, [{grads}], _check")
+    writer.helpers["_unknown_label"] = lambda y: ValueError(f"label {y!r} was not among the labels compiled for")
+    source, function = _build(lines, writer.helpers, "train_batch")
+    return TrainingProgram(source, function)
+
+
+def _joint_order(outputs: Sequence[Value]) -> list[Value]:
+    """Every value the outputs depend on, each after its parents (one topological order)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for z in outputs:
+        for node in _topological_order(z):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def _check_model_data_independent(model, example, params, xs, row) -> None:
+    nearby = [Value(_nearby(_checked(v))) for v in example]
+    out = model(nearby)
+    other = [out] if isinstance(out, Value) else list(out)
+    here = _structure(_joint_order(row), [*params, *xs])
+    there = _structure(_joint_order(other), [*params, *nearby])
+    if here != there:
+        raise ValueError(
+            "compile: the model's graph depends on its inputs' values; compile=True needs a model "
+            "whose graph is the same for every input (as an MLP's is)"
+        )

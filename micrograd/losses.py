@@ -78,8 +78,13 @@ def hinge(scores: Sequence[Scalar], labels: Sequence[int]) -> Value:
     for i, (s, y) in enumerate(zip(scores, labels)):
         if y not in (-1, 1) or isinstance(y, bool):
             raise ValueError(f"hinge: labels must be -1 or +1, got {y!r} at index {i} (for 0/1 labels use 2*y - 1)")
-        terms.append((1 - y * _scalar(s, "scores", i)).relu())
+        terms.append(_hinge_term(_scalar(s, "scores", i), y))
     return _mean(terms)
+
+
+def _hinge_term(score: Value, y: int | Value) -> Value:
+    """One sample's hinge loss (`micrograd.compile` records it with the label as an input)."""
+    return (1 - y * score).relu()
 
 
 def _softplus(x: Value) -> Value:
@@ -152,9 +157,16 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], labels: Sequence[int]) -> 
             raise ValueError(f"cross_entropy: logits[{i}] has {len(row)} classes but logits[0] has {width}")
         k = _class_index(y, width, i)
         row = [_scalar(z, f"logits[{i}]", j) for j, z in enumerate(row)]
-        shift = max(z.data for z in row)
-        total = (row[0] - shift).exp()
-        for z in row[1:]:
-            total = total + (z - shift).exp()
-        terms.append(total.log() - (row[k] - shift))  # log Σ exp(z - m) - (z_k - m)
+        terms.append(_cross_entropy_term(row, k, max(z.data for z in row)))
     return _mean(terms)
+
+
+def _cross_entropy_term(row: list[Value], k: int, shift: float | Value) -> Value:
+    """log Σ exp(z - m) - (z_k - m) for one row, with the shift m = max(row) as a constant.
+
+    (`micrograd.compile` passes m as a leaf that it computes on the data at run time.)
+    """
+    total = (row[0] - shift).exp()
+    for z in row[1:]:
+        total = total + (z - shift).exp()
+    return total.log() - (row[k] - shift)
