@@ -261,9 +261,12 @@ class _Writer:
             if node.is_leaf() or node not in g:
                 continue
             locals_ = self._locals(node, lines, indent)
-            for parent, local in zip(node.parents, locals_):
-                if parent in g:
-                    lines.append(f"{indent}{g[parent]} += {local.wrapped(_ATOM)} * {g[node]}")
+            edges = [(g[parent], local) for parent, local in zip(node.parents, locals_) if parent in g]
+            inner = indent
+            if len(edges) > 2:  # a neuron's z: skipped when its grad is 0, as backward() skips it
+                lines.append(f"{indent}if {g[node]}:")
+                inner = indent + "    "
+            lines += [f"{inner}{grad} += {local.wrapped(_ATOM)} * {g[node]}" for grad, local in edges]
 
     def _locals(self, node: Value, lines: list[str], indent: str) -> list[_Code]:
         op = node.op
