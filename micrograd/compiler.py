@@ -417,7 +417,7 @@ def _nearby(x: float) -> float:
     return x + (abs(x) + 1.0) * 2.0**-12
 
 
-def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compiled:  # noqa: A001
+def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compiled:
     """Record `f` once at `example_inputs` and return it as straight-line Python.
 
     `f` takes one `Value` per input and returns a `Value` (as `gradcheck` takes). The result
@@ -467,11 +467,7 @@ def _check_data_independent(f: Callable, xs: list[float], labels: list[str], str
     other = _structure(_topological_order(root), inputs)
     if other == structure:
         return
-    for k, (here, there) in enumerate(zip(structure, other)):
-        if here != there:
-            break
-    else:
-        k = min(len(structure), len(other))
+    k = next((i for i, (here, there) in enumerate(zip(structure, other)) if here != there), len(structure))
     raise ValueError(
         f"compile: the graph f records depends on its inputs' values (value v{k} of the graph differs "
         "between the example inputs and nearby ones): a Python branch on .data, or a number read "
@@ -558,7 +554,8 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     lines.append(f"        {', '.join(writer.names[x] for x in xs)}, = _x")
     writer.forward(network, lines, "        ")
     outputs = [writer.code[z].text for z in row]
-    lines.append(f"        _outputs.append({outputs[0] if isinstance(out, Value) else '(' + ', '.join(outputs) + ',)'})")
+    shown = outputs[0] if isinstance(out, Value) else f"({', '.join(outputs)},)"
+    lines.append(f"        _outputs.append({shown})")
     lines.append(writer.check_line("        ", op="+="))
     for k, (label, order) in enumerate(tails.items()):
         lines.append(f"        {'if' if k == 0 else 'elif'} _y == {label!r}:")

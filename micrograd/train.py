@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from micrograd import losses
-from micrograd.compiler import compile_training
 from micrograd._seeding import rng as _rng
+from micrograd.compiler import compile_training
 from micrograd.engine import Value, no_grad
 from micrograd.optim import SGD, Optimizer
 
@@ -215,7 +215,7 @@ def fit(
     seed: int | random.Random | None = None,
     progress: bool | str = True,
     callback: Callable[[int, History], None] | None = None,
-    compile: bool = False,  # noqa: A002 (the name users expect, as torch.compile)
+    compile: bool = False,
 ) -> History:
     """Train `model` on inputs `X` and labels `y` for `steps` steps; return the `History`.
 
