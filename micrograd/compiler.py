@@ -66,6 +66,18 @@ class _DataDependent(TypeError):
     """A rule compared or branched on its arguments: it has no single expression."""
 
 
+def _arithmetic(symbol: str, prec: int):
+    """`code op other` and `other op code` for an infix operator: both write code."""
+
+    def forward(self, other):
+        return _infix(symbol, prec, self, other)
+
+    def reflected(self, other):
+        return _infix(symbol, prec, other, self)
+
+    return forward, reflected
+
+
 class _Code:
     """Python source standing for a float, with its precedence. Arithmetic on it writes code,
     so an op's rule evaluated on `_Code`s returns the rule's code."""
@@ -79,35 +91,11 @@ class _Code:
     def wrapped(self, need: int) -> str:
         return self.text if self.prec >= need else f"({self.text})"
 
-    def __add__(self, other):
-        return _infix("+", _SUM, self, other)
-
-    def __radd__(self, other):
-        return _infix("+", _SUM, other, self)
-
-    def __sub__(self, other):
-        return _infix("-", _SUM, self, other)
-
-    def __rsub__(self, other):
-        return _infix("-", _SUM, other, self)
-
-    def __mul__(self, other):
-        return _infix("*", _PRODUCT, self, other)
-
-    def __rmul__(self, other):
-        return _infix("*", _PRODUCT, other, self)
-
-    def __truediv__(self, other):
-        return _infix("/", _PRODUCT, self, other)
-
-    def __rtruediv__(self, other):
-        return _infix("/", _PRODUCT, other, self)
-
-    def __pow__(self, other):
-        return _infix("**", _POWER, self, other)
-
-    def __rpow__(self, other):
-        return _infix("**", _POWER, other, self)
+    __add__, __radd__ = _arithmetic("+", _SUM)
+    __sub__, __rsub__ = _arithmetic("-", _SUM)
+    __mul__, __rmul__ = _arithmetic("*", _PRODUCT)
+    __truediv__, __rtruediv__ = _arithmetic("/", _PRODUCT)
+    __pow__, __rpow__ = _arithmetic("**", _POWER)
 
     def __neg__(self):
         return _Code(f"-{self.wrapped(_UNARY)}", _UNARY)
@@ -530,7 +518,7 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
         if loss == "hinge":
             if label not in (-1, 1):
                 raise ValueError(f"hinge needs labels -1 or +1, got {label!r}")
-            term = losses._hinge_term(row[0], Value(float(label), label=f"y{'_neg' if label < 0 else ''}"))
+            term = losses._hinge_term(row[0], label)
         else:
             label = losses._class_index(label, len(row), 0)
             shift = Value(0.0, label="shift")

@@ -200,3 +200,47 @@ def test_functions_without_parameter_names_get_numbered_inputs():
     compiled = micrograd.compile(f, [2.0, 3.0])
     assert compiled.input_names == ["x0", "x1"]
     assert repr(compiled).startswith("Compiled(x0, x1: ")
+
+
+# --------------------------------------------------------------------------- a model's training step
+
+
+def test_a_training_program_gives_the_engines_loss_terms_and_gradients():
+    from micrograd.compiler import compile_training
+    from micrograd.losses import hinge
+    from micrograd.nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=3)
+    batch = [([0.5, -1.0], 1), ([-0.3, 0.8], -1), ([1.5, 0.2], 1)]
+    program = compile_training(model, "hinge", batch[0][0], [-1, 1])
+    terms, outputs, grads, check = program([p.data for p in model.parameters()], batch, 1 / 3)
+    scores = [model(x) for x, _ in batch]
+    loss = hinge(scores, [y for _, y in batch])
+    loss.backward()
+    assert sum(terms[1:], terms[0]) * (1 / 3) == loss.data
+    assert outputs == [s.data for s in scores]
+    assert grads == [p.grad for p in model.parameters()] and math.isfinite(check)
+    with pytest.raises(ValueError, match="label 7 was not among the labels compiled for"):
+        program([p.data for p in model.parameters()], [([0.0, 0.0], 7)], 1.0)
+
+
+def test_a_training_program_refuses_a_model_whose_graph_depends_on_the_data():
+    from micrograd.compiler import compile_training
+    from micrograd.nn import MLP
+
+    inner = MLP(2, [3, 1], seed=0)
+
+    class Branchy:
+        def parameters(self):
+            return inner.parameters()
+
+        def __call__(self, x):
+            out = inner(x)
+            return out * 2 if x[0].data > 0.5 else out
+
+    with pytest.raises(ValueError, match="the model's graph depends on its inputs' values"):
+        compile_training(Branchy(), "hinge", [0.5, 0.0], [-1, 1])
+    with pytest.raises(ValueError, match="supports the 'hinge' and 'cross_entropy' losses"):
+        compile_training(inner, "mse", [0.5, 0.0], [0, 1])
+    with pytest.raises(ValueError, match="hinge needs labels -1 or \\+1"):
+        compile_training(inner, "hinge", [0.5, 0.0], [0, 1])
