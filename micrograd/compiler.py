@@ -45,11 +45,13 @@ which raises its own error with its own message.
 from __future__ import annotations
 
 import builtins
+import contextvars
 import inspect
+import itertools
 import keyword
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from micrograd.engine import WEIGHTED_SUM, Op, Value, _binary, _checked, _leaf, _unary, _weighted_sum_node
 from micrograd.engine import topological_order as _topological_order
@@ -82,11 +84,12 @@ class _Code:
     """Python source standing for a float, with its precedence. Arithmetic on it writes code,
     so an op's rule evaluated on `_Code`s returns the rule's code."""
 
-    __slots__ = ("prec", "text")
+    __slots__ = ("depth", "prec", "text")
 
-    def __init__(self, text: str, prec: int = _ATOM) -> None:
+    def __init__(self, text: str, prec: int = _ATOM, depth: int = 0) -> None:
         self.text = text
         self.prec = prec
+        self.depth = depth  # operators nested in `text`: CPython's compiler recurses that deep
 
     def wrapped(self, need: int) -> str:
         return self.text if self.prec >= need else f"({self.text})"
@@ -98,7 +101,7 @@ class _Code:
     __pow__, __rpow__ = _arithmetic("**", _POWER)
 
     def __neg__(self):
-        return _Code(f"-{self.wrapped(_UNARY)}", _UNARY)
+        return _spilled(_Code(f"-{self.wrapped(_UNARY)}", _UNARY, self.depth + 1))
 
     def _data_dependent(self, *_):
         raise _DataDependent("a rule that looks at the data has no single expression")
@@ -120,10 +123,29 @@ def _code(x) -> _Code:
 def _infix(symbol: str, prec: int, left, right) -> _Code:
     left, right = _code(left), _code(right)
     if symbol == "**":  # right-associative: (a ** b) ** c needs its parentheses, a ** b ** c not
-        return _Code(f"{left.wrapped(prec + 1)} ** {right.wrapped(prec)}", prec)
-    # Left-associative; the right operand keeps its parentheses even for + and *, because
-    # float arithmetic is not associative: a + (b + c) is not (a + b) + c.
-    return _Code(f"{left.wrapped(prec)} {symbol} {right.wrapped(prec + 1)}", prec)
+        text = f"{left.wrapped(prec + 1)} ** {right.wrapped(prec)}"
+    else:
+        # Left-associative; the right operand keeps its parentheses even for + and *, because
+        # float arithmetic is not associative: a + (b + c) is not (a + b) + c.
+        text = f"{left.wrapped(prec)} {symbol} {right.wrapped(prec + 1)}"
+    return _spilled(_Code(text, prec, max(left.depth, right.depth) + 1))
+
+
+# Where a long expression (a weighted sum of 784 pixels) goes: into a temporary, written
+# before the line that uses it. The arithmetic is the same; CPython's compiler, which
+# recurses once per nested operator, only ever sees short expressions.
+_MAX_DEPTH = 100
+_SPILL: contextvars.ContextVar[tuple[list[str], Iterator[int]] | None] = contextvars.ContextVar("_SPILL", default=None)
+
+
+def _spilled(code: _Code) -> _Code:
+    spill = _SPILL.get()
+    if code.depth < _MAX_DEPTH or spill is None:
+        return code
+    lines, numbers = spill
+    name = f"_part{next(numbers)}"
+    lines.append(f"{name} = {code.text}")
+    return _Code(name)
 
 
 def _symbolic(rule: Callable, *args):
@@ -179,6 +201,7 @@ class _Writer:
         self.runtime_max: dict[Value, list[Value]] = {}  # a constant computed as max(...) at run time
         self.reaches_wrt: dict[Value, bool] = {}
         self.checked: list[str] = []  # values from inline arithmetic, which may overflow silently
+        self.parts = itertools.count(1)  # numbers the temporaries of long expressions
 
     def helper(self, function: Callable, op: Op, kind: str) -> str:
         """The name under which generated code calls `function` (an op's own rule)."""
@@ -214,7 +237,7 @@ class _Writer:
             if op.code is not None:
                 text = op.code[0].format(*(a.wrapped(_ATOM) for a in args))
             else:
-                result = _symbolic(op.forward, *args)
+                result = self._symbolic(op.forward, args, lines, indent)
                 if result is None:
                     text = f"{self.helper(op.forward, op, '')}({', '.join(a.text for a in args)})"
                 else:
@@ -262,7 +285,7 @@ class _Writer:
         args = [self.code[p] for p in node.parents]
         if op.code is not None:
             return [_Code(t.format(*(a.wrapped(_ATOM) for a in args)), _LOWEST) for t in op.code[1]]
-        rule = _symbolic(op.local, out, *args)
+        rule = self._symbolic(op.local, [out, *args], lines, indent)
         if rule is not None:
             return [_code(x) for x in rule]
         name = "d_" + self.names[node]
@@ -270,9 +293,26 @@ class _Writer:
         lines.append(f"{indent}{name} = {call}")
         return [_Code(f"{name}[{i}]") for i in range(len(args))]
 
-    def check_line(self, indent: str, target: str = "_check", op: str = "=") -> str:
-        terms = " + ".join(self.checked) if self.checked else "0.0"
-        return f"{indent}{target} {op} {terms}  # inf/nan from any line above shows here"
+    def _symbolic(self, rule: Callable, args: list[_Code], lines: list[str], indent: str):
+        """`rule` on code; the temporaries of long expressions are written to `lines` first."""
+        spilled: list[str] = []
+        token = _SPILL.set((spilled, self.parts))
+        try:
+            result = _symbolic(rule, *args)
+        finally:
+            _SPILL.reset(token)
+        if result is not None:
+            lines += [indent + line for line in spilled]
+        return result
+
+    def check_lines(self, indent: str, target: str = "_check", op: str = "=") -> list[str]:
+        """`target` = the sum of the values from inline arithmetic: inf or NaN if any of them is."""
+        terms = self.checked or ["0.0"]
+        lines = []
+        for k in range(0, len(terms), 50):  # short lines keep the expressions shallow
+            lines.append(f"{indent}{target} {op if k == 0 else '+='} {' + '.join(terms[k : k + 50])}")
+        lines[0] += "  # inf/nan from any line above shows here"
+        return lines
 
 
 def _zeroed(nodes: Sequence[Value], writer: _Writer, indent: str) -> list[str]:
@@ -436,7 +476,7 @@ def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compile
     names = [writer.names[x] for x in inputs]
     lines = [f"def forward_backward({', '.join(names)}):"]
     writer.forward(order, lines, "    ")
-    lines.append(writer.check_line("    "))
+    lines += writer.check_lines("    ")
     writer.needs_grad(order)
     lines.append("    # backward: one line per edge, in backward()'s order")
     lines += _zeroed([x for x in inputs if writer.reaches_wrt.get(x)], writer, "    ")
@@ -544,12 +584,12 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     outputs = [writer.code[z].text for z in row]
     shown = outputs[0] if isinstance(out, Value) else f"({', '.join(outputs)},)"
     lines.append(f"        _outputs.append({shown})")
-    lines.append(writer.check_line("        ", op="+="))
+    lines += writer.check_lines("        ", op="+=")
     for k, (label, order) in enumerate(tails.items()):
         lines.append(f"        {'if' if k == 0 else 'elif'} _y == {label!r}:")
         writer.checked = []
         writer.forward(order, lines, "            ")
-        lines.append(writer.check_line("            ", op="+="))
+        lines += writer.check_lines("            ", op="+=")
         writer.backward(order, "_seed", lines, "            ")
         lines.append(f"            _terms.append({writer.code[order[-1]].text})")
     lines += ["        else:", "            raise _unknown_label(_y)"]

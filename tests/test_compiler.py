@@ -244,3 +244,24 @@ def test_a_training_program_refuses_a_model_whose_graph_depends_on_the_data():
         compile_training(inner, "mse", [0.5, 0.0], [0, 1])
     with pytest.raises(ValueError, match="hinge needs labels -1 or \\+1"):
         compile_training(inner, "hinge", [0.5, 0.0], [0, 1])
+
+
+def test_a_neuron_with_thousands_of_inputs_compiles():
+    # One weighted sum of 2000 products: written as one expression, CPython's compiler would
+    # recurse 2000 deep and fail; it is split into temporaries with the same arithmetic.
+    def neuron(*ws):
+        return weighted_sum(ws, [0.1 * (i % 7) for i in range(len(ws))], 0.5).tanh()
+
+    ws = [((i * 37) % 11 - 5) / 50 for i in range(2000)]
+    compiled = micrograd.compile(neuron, ws)
+    assert "_part1 = " in compiled.source
+    assert_same_as_engine(compiled, neuron, ws)
+
+
+def test_a_long_chain_compiles():
+    def chain(x):
+        for _ in range(3000):
+            x = x * 0.999 + 0.001
+        return x
+
+    assert_same_as_engine(micrograd.compile(chain, [0.5]), chain, [0.75])
