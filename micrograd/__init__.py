@@ -40,7 +40,7 @@ __all__ = [
     "no_grad",
     "topological_order",
     "weighted_sum",
-    *_LAZY,
+    *(name for name in _LAZY if name != "compile"),  # `import *` must not hide the builtin compile()
 ]
 
 

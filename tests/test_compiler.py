@@ -265,3 +265,10 @@ def test_a_long_chain_compiles():
         return x
 
     assert_same_as_engine(micrograd.compile(chain, [0.5]), chain, [0.75])
+
+
+def test_star_import_keeps_the_builtin_compile():
+    namespace: dict = {}
+    exec("from micrograd import *", namespace)
+    assert "compile" not in namespace and "Value" in namespace
+    assert micrograd.compile.__module__ == "micrograd.compiler"
