@@ -28,9 +28,10 @@ lint: setup
 	$(VENV)/bin/ruff check micrograd tests benchmarks notebooks/clean.py
 	$(PY) notebooks/clean.py --check
 
-# Notebooks run shortened (MICROGRAD_STEPS) unless you set it yourself.
+# Notebooks run shortened (MICROGRAD_STEPS) and answer their exercises with the reference
+# solutions (MICROGRAD_EXERCISES=reference), unless you set these yourself.
 test: setup graphviz lint
-	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake $(wildcard notebooks/*.ipynb)
+	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} MICROGRAD_EXERCISES=$${MICROGRAD_EXERCISES:-reference} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake $(wildcard notebooks/*.ipynb)
 
 demo: setup graphviz
 	$(PY) -m micrograd train --dataset moons --out out

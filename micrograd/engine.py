@@ -105,6 +105,22 @@ class Op(str):
         op.code = code
         return op
 
+    def __call__(self, *args) -> Value:
+        """Apply this op to one or two arguments (numbers become leaves): how a new op is used.
+
+        >>> cube = Op("cube", lambda x: x**3, lambda out, x: (3 * x * x,))
+        >>> x = Value(2.0)
+        >>> y = cube(x)
+        >>> y.backward()
+        >>> y.data, x.grad
+        (8.0, 12.0)
+        """
+        if len(args) == 1:
+            return _unary(self, _lift_or_raise(args[0]))
+        if len(args) == 2:
+            return _binary(self, _lift_or_raise(args[0]), _lift_or_raise(args[1]))
+        raise TypeError(f"op {str(self)!r} takes one or two arguments, got {len(args)}")
+
 
 def _number(x) -> float:
     """The float inside `x`, whether `x` is a float or a `Value` (rules run on both)."""

@@ -314,7 +314,10 @@ def check_backprop_equations(
     leaves the gradients of this pass in place: ``report.trace.zs[i][j].grad`` is δ.
     Each equation is checked on every neuron (BP1: output layer; BP2: every hidden layer;
     BP3: every bias; BP4: every weight); the left side is the engine's gradient and the
-    right side the textbook formula computed from data alone.
+    right side the textbook formula. Only BP1's right side comes from the data alone: BP2's
+    takes the next layer's δ and BP3's and BP4's this layer's δ from the engine's z nodes, so
+    the report shows that the engine's numbers satisfy each equation given the others
+    (notebook 05 adds an independent computation in plain floats).
     """
     layers = _layers_of(model)
     for layer in layers:

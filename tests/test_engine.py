@@ -769,3 +769,21 @@ def test_weighted_sum_under_no_grad_records_nothing():
     with no_grad():
         z = weighted_sum([Value(1.0)], [Value(2.0)], Value(3.0))
     assert z.data == 5.0 and z.parents == ()
+
+
+def test_a_new_op_is_applied_by_calling_it():
+    """`Op(...)(x)` records a node with the rule's local derivative, on floats and on Values."""
+    from micrograd import grad
+    from micrograd.engine import Op
+
+    ratio = Op("ratio", lambda x: x / (1 + x * x), lambda out, x: ((1 - x * x) / (1 + x * x) ** 2,))
+    x = Value(0.5)
+    y = ratio(x)
+    assert y.op == "ratio" and y.parents == (x,) and y.data == 0.4
+    (dy,) = grad(y, [x], create_graph=True)  # the rule evaluated on Values: differentiable again
+    assert math.isclose(dy.data, 0.75 / 1.5625)
+    assert grad(dy, [x])[0] == pytest.approx((2 * 0.5**3 - 6 * 0.5) / 1.25**3)
+    hyp = Op("hyp", math.hypot, lambda out, a, b: (a / out, b / out))
+    assert hyp(3, Value(4.0)).data == 5.0
+    with pytest.raises(TypeError, match="one or two arguments"):
+        ratio(1.0, 2.0, 3.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -11,6 +12,8 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 graphviz = pytest.importorskip("graphviz")
 
@@ -20,6 +23,7 @@ import micrograd  # noqa: E402
 from micrograd import Value, no_grad, topological_order  # noqa: E402
 from micrograd.nn import MLP, Layer  # noqa: E402
 from micrograd.viz import DEFAULT_MAX_NODES, KIND_COLOURS, draw_dot, draw_network, fmt  # noqa: E402
+from micrograd.viz._core import GRAD_INK  # noqa: E402
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
@@ -65,27 +69,46 @@ def no_dot(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- what a drawing shows
 
 
-def test_values_show_label_data_and_grad_with_four_decimals():
+def test_values_show_label_data_and_grad_with_significant_figures():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b + a
     c.backward()
     source = draw_dot(c).source
     n = names(c)
     assert "<B>a</B>" in node_line(source, n[a])
-    assert "data 2.0000" in node_line(source, n[a]) and "grad -2.0000" in node_line(source, n[a])
-    assert "data -3.0000" in node_line(source, n[b]) and "grad 2.0000" in node_line(source, n[b])
-    assert "data -4.0000" in node_line(source, n[c]) and "grad 1.0000" in node_line(source, n[c])
+    assert ">data 2<" in node_line(source, n[a]) and ">grad -2<" in node_line(source, n[a])
+    assert ">data -3<" in node_line(source, n[b]) and ">grad 2<" in node_line(source, n[b])
+    assert ">data -4<" in node_line(source, n[c]) and ">grad 1<" in node_line(source, n[c])
 
 
-def test_numbers_are_printed_with_four_decimals_and_no_negative_zero():
-    assert [fmt(6.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0), fmt(-1e-7), fmt(2e12)] == [
-        "6.0000",
-        "-0.5000",
+def test_numbers_are_printed_with_four_significant_figures_and_no_negative_zero():
+    assert [fmt(6.0), fmt(-0.5), fmt(1 / 3), fmt(-0.0), fmt(-1e-7), fmt(2e12), fmt(12345.678), fmt(9.99996)] == [
+        "6",
+        "-0.5",
         "0.3333",
-        "0.0000",
-        "0.0000",
-        "2.0000e+12",
+        "0",
+        "-1e-07",
+        "2e+12",
+        "12346",
+        "10",
     ]
+
+
+def test_a_small_gradient_is_not_printed_as_zero():
+    """Regression: with 4 decimals a neuron whose values were ~1e-5 showed 0.0000 everywhere."""
+    assert [fmt(1.2345e-5), fmt(-0.00012344), fmt(5.4e-20)] == ["1.234e-05", "-0.0001234", "5.4e-20"]
+    x = Value(1e-5, label="x")
+    y = x * x
+    y.backward()
+    source = draw_dot(y).source
+    assert ">data 1e-10<" in node_line(source, "v1") and ">grad 2e-05<" in node_line(source, "v0")
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300))
+def test_fmt_keeps_four_significant_figures_of_every_nonzero_number(x):
+    shown = float(fmt(x))
+    assert (shown == 0) == (x == 0)
+    assert math.isclose(shown, x, rel_tol=5e-4, abs_tol=0)
 
 
 def test_each_operation_is_an_oval_before_its_value():
@@ -105,10 +128,11 @@ def test_edges_from_parents_carry_the_local_derivative():
     n = names(c)
     product = c.parents[0]
     op = f"op{n[product][1:]}"
-    assert edge_lines(source, n[a], op) == [f"{n[a]} -> {op} [label=-3.0000]"]  # d(ab)/da = b
-    assert edge_lines(source, n[b], op) == [f"{n[b]} -> {op} [label=2.0000]"]
+    assert edge_lines(source, n[a], op) == [f"{n[a]} -> {op} [label=-3]"]  # d(ab)/da = b
+    assert edge_lines(source, n[b], op) == [f"{n[b]} -> {op} [label=2]"]
     tanh_op = f"op{n[c][1:]}"
-    assert edge_lines(source, n[product], tanh_op) == [f"{n[product]} -> {tanh_op} [label={fmt(1 - c.data**2)}]"]
+    (line,) = edge_lines(source, n[product], tanh_op)
+    assert f'label="{fmt(1 - c.data**2)}"' in line  # 2.458e-05: quoted by graphviz, never 0.0000
 
 
 def test_local_derivatives_can_be_left_off():
@@ -123,8 +147,8 @@ def test_a_times_a_draws_two_parallel_edges():
     y.backward()
     source = draw_dot(y).source
     n = names(y)
-    assert edge_lines(source, n[a], f"op{n[y][1:]}") == [f"{n[a]} -> op{n[y][1:]} [label=3.0000]"] * 2
-    assert "grad 6.0000" in node_line(source, n[a])  # 3 + 3: one term per edge
+    assert edge_lines(source, n[a], f"op{n[y][1:]}") == [f"{n[a]} -> op{n[y][1:]} [label=3]"] * 2
+    assert ">grad 6<" in node_line(source, n[a])  # 3 + 3: one term per edge
 
 
 def test_the_fused_neuron_op_draws_one_edge_per_argument():
@@ -159,6 +183,66 @@ def test_inputs_hint_marks_unlabelled_leaves_as_inputs():
     fill = {kind: colours[0] for kind, colours in KIND_COLOURS.items()}
     assert f'BGCOLOR="{fill["constant"]}"' in node_line(plain, n[x])
     assert f'BGCOLOR="{fill["input"]}"' in node_line(hinted, n[x])
+
+
+def test_an_unlabelled_constant_is_named_by_its_value():
+    """Regression: the y and the ½ of ½(a − y)² were boxes with no name."""
+    a = Value(0.8, label="a")
+    cost = 0.5 * (a - 0.25) ** 2
+    cost.backward()
+    source = draw_dot(cost).source
+    constants = {v.data: v for v in topological_order(cost) if not v.parents and not v.label}
+    half, target = constants[0.5], constants[0.25]
+    n = names(cost)
+    assert "<B>0.5</B>" in node_line(source, n[half]) and "data" not in node_line(source, n[half])
+    assert "<B>0.25</B>" in node_line(source, n[target])
+    assert ">grad " in node_line(source, n[half])  # ∂cost/∂½ is still shown
+    assert "<B>a</B>" in node_line(source, n[a]) and ">data 0.8<" in node_line(source, n[a])
+
+
+def test_parents_keep_their_order_in_the_layout():
+    """Each oval's incoming edges are declared parent by parent and dot is told to keep that order."""
+    c0, c1 = Value(1.0, label="C⁰"), Value(2.0, label="C¹")
+    total = c0 + c1
+    source = draw_dot(total).source
+    assert "ordering=in" in source.splitlines()[1]  # the graph attributes
+    n = names(total)
+    lines = [line.strip() for line in source.splitlines()]
+    first, second = (lines.index(f"{n[c]} -> op{n[total][1:]} [label=1]") for c in (c0, c1))
+    assert first < second
+
+
+def _positions(drawing, rankdir):
+    """Where dot puts each value: its coordinate across the ranks (x for TB, −y for LR)."""
+    import json
+
+    layout = json.loads(drawing.pipe(format="json0"))
+    across = {}
+    for obj in layout["objects"]:
+        if obj.get("name", "").startswith("v") and "pos" in obj:
+            x, y = map(float, obj["pos"].split(","))
+            across[obj["name"]] = x if rankdir == "TB" else -y
+    return across
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+def test_neurons_and_costs_are_laid_out_in_order(rankdir):
+    """Regression: a 2-3-3-2 network's graph came out as z³₂, z³₁, z³₃ and C¹ left of C⁰."""
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    from micrograd.nielsen import trace
+
+    t = trace(model, [0.5, -1.0])
+    out = list(t.output)
+    c0, c1 = 0.5 * (out[0] - 1.0) ** 2, 0.5 * (out[1] - 0.0) ** 2
+    cost = c0 + c1
+    cost.backward()
+    across = _positions(draw_dot(cost, hide=model.parameters(), rankdir=rankdir), rankdir)
+    n = names(cost)
+    for layer in t.zs:
+        spots = [across[n[z]] for z in layer]
+        assert spots == sorted(spots), [z.label for z in layer]
+    assert across[n[c0]] < across[n[c1]]
 
 
 def test_the_legend_names_the_kinds_present_and_can_be_turned_off():
@@ -350,7 +434,7 @@ def test_renders_to_svg_through_dot():
     drawing = draw_dot(g, highlight=a)
     svg = drawing._repr_svg_()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    assert "grad 138.8338" in svg  # a.grad, as in micrograd's README
+    assert "grad 138.8" in svg  # a.grad = 138.8338, as in micrograd's README, to 4 significant figures
     bundle = drawing._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
 
@@ -372,8 +456,8 @@ def test_without_dot_jupyter_shows_text_that_says_how_to_install_graphviz(no_dot
     assert list(bundle) == ["text/plain"]
     text = bundle["text/plain"]
     assert "apt-get install graphviz" in text and "brew install graphviz" in text
-    assert "v0 (a) = leaf   data 2.0000   grad 4.0000" in text
-    assert "v1 = v0 * v0   data 4.0000   grad 1.0000" in text
+    assert "v0 (a) = leaf   data 2   grad 4" in text
+    assert "v1 = v0 * v0   data 4   grad 1" in text
     assert drawing._repr_svg_() is None
 
 
@@ -559,7 +643,7 @@ def test_network_weights_show_w_and_their_gradient():
     layer2 = model.layers[1]
     w = layer2.neurons[2].w[1]  # from neuron 2 of hidden layer 1 to neuron 3 of hidden layer 2
     label = node_line(source, "w2_2_1")
-    assert f"w {fmt(w.data)}" in label and f"∂C/∂w {fmt(w.grad)}" in label
+    assert f"w {fmt(w.data)}" in label and f'COLOR="{GRAD_INK}">{fmt(w.grad)}<' in label  # ∂C/∂w under w
     assert edge_lines(source, "L1_1", "w2_2_1") and edge_lines(source, "w2_2_1", "L2_2")
     colour = "#3b6fb6" if w.data >= 0 else "#c0392b"
     assert colour in edge_lines(source, "w2_2_1", "L2_2")[0]
@@ -684,3 +768,13 @@ def test_network_renders_to_svg():
     model, out = network_2332()
     svg = draw_network(model, outputs=out)._repr_svg_()
     assert "<svg" in svg and "hidden layer 1 (sigmoid)" in svg
+
+
+@needs_dot
+def test_network_2332_with_every_label_fits_jupyter_without_shrinking_its_text():
+    """Regression: the 2-3-3-2 network with w and ∂C/∂w on every edge was 1320 pt wide, so
+    Jupyter shrank it to about half size. 1000 pt keeps 12 pt text readable (see test_notebooks)."""
+    model, out = network_2332()
+    svg = draw_network(model, outputs=out).pipe(format="svg", encoding="utf-8")
+    width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+    assert width <= 1000

@@ -1,0 +1,335 @@
+"""`draw_dot`: the computation graph behind a value, with local derivatives on its edges and
+chosen paths highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from micrograd.engine import Value, topological_order
+from micrograd.viz._core import (
+    DIMMED,
+    HIGHLIGHT,
+    KIND_COLOURS,
+    KIND_NAMES,
+    _check_limit,
+    _escape,
+    _import_graphviz,
+    _new_drawing,
+    _value_set,
+    fmt,
+)
+
+if TYPE_CHECKING:
+    import graphviz
+
+DEFAULT_MAX_NODES = 500  # values; beyond this a drawing is unreadable and `dot` gets slow
+_EXACT_COUNT_UP_TO = 100_000  # an error message counts this far, then says "more than"
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+def _check_rankdir(rankdir: str) -> str:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    return rankdir
+
+
+def _count_values(root: Value, stop_after: int) -> int:
+    """How many values `root` depends on (itself included), counting no further than
+    `stop_after` + 1: the question is only ever "too many?"."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                if len(seen) > stop_after:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
+
+
+def _check_size(root: Value, max_nodes: int | None) -> None:
+    if max_nodes is None or _count_values(root, max_nodes) <= max_nodes:
+        return
+    # Too big: count further (bounded) so that the message can say how big.
+    n = _count_values(root, _EXACT_COUNT_UP_TO)
+    size = f"{n:,} values" if n <= _EXACT_COUNT_UP_TO else f"more than {_EXACT_COUNT_UP_TO:,} values"
+    raise ValueError(
+        f"draw_dot: the graph has {size}, over the limit max_nodes={max_nodes:,}; a drawing that "
+        "large is unreadable and slow to lay out. Draw a smaller part (for example one neuron's "
+        "output, or a loss on a single example), or raise the limit with max_nodes=N "
+        "(max_nodes=None for no limit)."
+    )
+
+
+# --------------------------------------------------------------------------- highlight
+
+
+def _is_path(obj: object) -> bool:
+    """Duck-typed `micrograd.explain.Path`: anything with a sequence of `nodes`."""
+    return not isinstance(obj, Value) and isinstance(getattr(obj, "nodes", None), Sequence)
+
+
+def _highlight_items(highlight: object) -> list:
+    """`highlight` as a list of paths and nodes."""
+    if highlight is None:
+        return []
+    if isinstance(highlight, Value) or _is_path(highlight):
+        return [highlight]
+    if isinstance(highlight, (str, bytes)) or not isinstance(highlight, Iterable):
+        raise TypeError(
+            "highlight must be a Value, a path (from micrograd.paths) or a list of them, "
+            f"got {type(highlight).__name__} {highlight!r}"
+        )
+    items = list(highlight)
+    for item in items:
+        if not (isinstance(item, Value) or _is_path(item)):
+            raise TypeError(f"highlight items must be Values or paths, got {type(item).__name__} {item!r}")
+    return items
+
+
+Edge = tuple[Value, int]  # (child, j): the edge from child.parents[j] into child
+
+
+def _path_edges(path: Any, index: dict[Value, int]) -> tuple[list[Value], list[Edge]]:
+    nodes = list(path.nodes)
+    for node in nodes:
+        if not isinstance(node, Value):
+            raise TypeError(f"a path's nodes must be Values, got {type(node).__name__} {node!r}")
+        if node not in index:
+            raise ValueError(f"highlight: {node!r} on the path is not part of the drawn graph")
+    steps = getattr(path, "edge_indices", None)
+    edges = []
+    for i, (start, end) in enumerate(pairwise(nodes)):
+        if steps is not None:
+            j = steps[i]
+            if not (0 <= j < len(end.parents)) or end.parents[j] is not start:
+                raise ValueError(f"highlight: the path's edge_indices[{i}] = {j} is no edge from {start!r} to {end!r}")
+            edges.append((end, j))
+        else:  # no indices: every parallel edge between the two nodes
+            found = [(end, j) for j, parent in enumerate(end.parents) if parent is start]
+            if not found:
+                raise ValueError(f"highlight: the path goes from {start!r} to {end!r}, which is not an edge")
+            edges.extend(found)
+    return nodes, edges
+
+
+def _cone(start: Value, order: list[Value], index: dict[Value, int]) -> tuple[set[Value], list[Edge]]:
+    """Every node and edge on some path from `start` to the root (the last of `order`)."""
+    if start not in index:
+        raise ValueError(f"highlight: {start!r} is not part of the drawn graph (the root does not depend on it)")
+    reached = {start}
+    edges = []
+    for node in order[index[start] + 1 :]:  # parents come first, so one pass forwards
+        for j, parent in enumerate(node.parents):
+            if parent in reached:
+                reached.add(node)
+                edges.append((node, j))
+    return reached, edges
+
+
+def _resolve_highlight(highlight: object, order: list[Value], index: dict[Value, int]):
+    """The values and edges to make stand out."""
+    nodes: set[Value] = set()
+    edges: set[Edge] = set()
+    for item in _highlight_items(highlight):
+        found_nodes, found_edges = _cone(item, order, index) if isinstance(item, Value) else _path_edges(item, index)
+        nodes.update(found_nodes)
+        edges.update(found_edges)
+    return nodes, edges
+
+
+# --------------------------------------------------------------------------- draw_dot
+
+
+def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]) -> str:
+    """output, computed (interior), parameter, input, or constant.
+
+    Without hints a labelled leaf is an input and an unlabelled one a constant (what
+    ``x + 1`` makes); `params`/`inputs` override that, e.g. ``params=model.parameters()``.
+    """
+    if node is root:
+        return "output"
+    if node.parents:
+        return "interior"
+    if node in params:
+        return "parameter"
+    if node in inputs or node.label:
+        return "input"
+    return "constant"
+
+
+def _value_label(node: Value, kind: str, marked: bool) -> str:
+    fill, border, ink = KIND_COLOURS[kind]
+    if marked:
+        border = HIGHLIGHT
+    width = 2 if marked or kind == "output" else 1
+    if node.label:
+        cells = [f"<B>{_escape(node.label)}</B>", f"data {fmt(node.data)}"]
+    elif kind == "constant":  # a bare number in the code (the 2 of x**2, the ½ of ½(a − y)²): its value is its name
+        cells = [f"<B>{fmt(node.data)}</B>"]
+    else:
+        cells = [f"data {fmt(node.data)}"]
+    cells.append(f"grad {fmt(node.grad)}")
+    row = "<VR/>".join(f'<TD><FONT COLOR="{ink}">{cell}</FONT></TD>' for cell in cells)
+    return (
+        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{fill}" COLOR="{border}"><TR>{row}</TR></TABLE>>'
+    )
+
+
+def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool) -> str:
+    cells = []
+    for kind in KIND_COLOURS:
+        if kind in kinds:
+            fill, border, ink = KIND_COLOURS[kind]
+            swatch = f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1">'
+            cells.append(f'{swatch}<FONT COLOR="{ink}">{KIND_NAMES[kind]}</FONT></TD>')
+    if show_local_grads:
+        cells.append("<TD>edge numbers: local derivatives ∂out/∂in</TD>")
+    if highlighted:
+        cells.append(f'<TD><FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT></TD>')
+    table = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
+    return f'<<FONT POINT-SIZE="10">{table}</FONT>>'
+
+
+_MARKED_EDGE = {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2.5"}
+_DIMMED_EDGE = {"color": DIMMED, "fontcolor": "#9a9a9a"}
+
+
+def _draw_operation(
+    drawing: graphviz.Digraph,
+    i: int,
+    node: Value,
+    index: dict[Value, int],
+    marked_edges: set[Edge],
+    show_local_grads: bool,
+    dim_others: bool,
+    hidden: set[Value],
+) -> None:
+    """The oval of the op that made value `i`, its edge into the value, and one edge per
+    parent (two for ``a * a``) labelled with the local derivative; none from `hidden` parents."""
+    plain = _DIMMED_EDGE if dim_others else {}
+    marked = any((node, j) in marked_edges for j in range(len(node.parents)))
+    drawing.node(
+        f"op{i}",
+        f"<{_escape(node.op)}>",
+        shape="ellipse",
+        style="filled",
+        fillcolor="#f4f4f4",
+        color=HIGHLIGHT if marked else "#8c8c8c",
+        penwidth="2.5" if marked else "1",
+        margin="0.04,0.02",
+        height="0.3",
+    )
+    drawing.edge(f"op{i}", f"v{i}", **(_MARKED_EDGE if marked else plain))
+    for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+        if parent in hidden:
+            continue
+        label = {"label": fmt(local)} if show_local_grads else {}
+        drawing.edge(f"v{index[parent]}", f"op{i}", **label, **(_MARKED_EDGE if (node, j) in marked_edges else plain))
+
+
+def _describe(i: int, node: Value, index: dict[Value, int]) -> str:
+    """One line of the text fallback: ``v2 = v0 * v1   data -6.0000   grad 1.0000``."""
+    name = f"v{i}" + (f" ({node.label})" if node.label else "")
+    args = [f"v{index[p]}" for p in node.parents]
+    if not args:
+        made = "leaf"
+    elif len(args) == 2 and node.op in ("+", "-", "*", "/", "**"):
+        made = f"{args[0]} {node.op} {args[1]}"
+    elif len(args) == 1 and node.op.startswith("**"):
+        made = f"{args[0]}{node.op}"
+    else:
+        made = f"{node.op}({', '.join(args)})"
+    return f"{name} = {made}   data {fmt(node.data)}   grad {fmt(node.grad)}"
+
+
+def _text_summary(order: list[Value], index: dict[Value, int], max_lines: int = 60) -> str:
+    shown = order[-max_lines:]  # the end nearest the output matters most
+    first = len(order) - len(shown)
+    lines = [_describe(first + k, node, index) for k, node in enumerate(shown)]
+    if first:
+        lines.insert(0, f"... {first} earlier values not listed")
+    return "\n".join(lines)
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_local_grads: bool = True,
+    highlight: object = None,
+    *,
+    params: Iterable[Value] | None = None,
+    inputs: Iterable[Value] | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+    hide: Iterable[Value] | None = None,
+) -> graphviz.Digraph:
+    """Draw the graph that computed `root`: values, operations and local derivatives.
+
+    Each value is a box with its label (if any), ``data`` and ``grad`` (4 significant
+    figures, so that small values stay visible); a constant without a label (the 1 in
+    ``x + 1``) is named by its value. The operation that made a value is the oval before
+    it; each edge from a parent into an operation carries the local derivative
+    ∂(result)/∂(parent) when `show_local_grads`. An operation's parents are laid out in
+    their order (``a`` before ``b`` in ``a + b``), so z₁, z₂, z₃ or C⁰, C¹ keep the order
+    in which they were computed.
+    Colours tell apart inputs (labelled leaves), `params`, constants (unlabelled leaves,
+    like the 1 in ``x + 1``), computed values and the output; pass `params`/`inputs`
+    to say which leaves are which. ``a * a`` shows two edges.
+
+    `hide` leaves these leaves out, with their edges: ``hide=model.parameters()`` shows the
+    paths through a network without a box for every weight and bias (the edge from an input
+    into its neuron still carries the weight, its local derivative).
+
+    `highlight` makes paths stand out: a path or a list of paths (from
+    ``micrograd.paths(root, a)``), or a value (or list of values) to highlight every
+    path from it to `root` at once. Other edges are dimmed.
+
+    Graphs with more than `max_nodes` values raise ``ValueError`` at once (a drawing
+    that large is unreadable); ``max_nodes=None`` removes the limit.
+
+    >>> from micrograd import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 1
+    >>> y.backward()
+    >>> source = draw_dot(y).source    # v0 is the 1, v1 is x, v2 = x * x, v3 = y
+    >>> source.count("v1 -> op2 [label=3]")  # two edges, each d(x*x)/dx = x
+    2
+    """
+    if not isinstance(root, Value):
+        hint = " (draw one output at a time, or a loss that combines them)" if isinstance(root, (list, tuple)) else ""
+        raise TypeError(f"draw_dot needs a Value to draw, got {type(root).__name__}{hint}")
+    _check_rankdir(rankdir)
+    _check_size(root, _check_limit("max_nodes", max_nodes))
+    params, inputs = _value_set("params", params), _value_set("inputs", inputs)
+    hidden = _value_set("hide", hide)
+    for value in hidden:
+        if value.parents:
+            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
+    _import_graphviz()  # before any work: a missing package is the first thing to say
+
+    order = topological_order(root)
+    index = {node: i for i, node in enumerate(order)}
+    marked_nodes, marked_edges = _resolve_highlight(highlight, order, index)
+    highlighting = bool(marked_nodes)  # dim the rest only when something stands out
+
+    # ordering=in: each oval's incoming edges keep the order they are declared in, the
+    # order of its parents; without it dot may swap z³₁ and z³₂, or C⁰ and C¹.
+    drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in")
+    kinds = set()
+    for i, node in enumerate(order):
+        if node in hidden:
+            continue
+        kind = _value_kind(node, root, params, inputs)
+        kinds.add(kind)
+        drawing.node(f"v{i}", _value_label(node, kind, node in marked_nodes), shape="plain")
+        if node.parents:
+            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
+    if legend:
+        drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
+    drawing.text_summary = _text_summary(order, index)
+    return drawing
