@@ -13,7 +13,7 @@ import sys
 from importlib import import_module
 
 SUBCOMMANDS = {
-    "train": ("micrograd.cli.train", "train a small network on a toy dataset"),
+    "train": ("micrograd.cli.train", "train a small network on a toy dataset or the digits"),
     "explain": ("micrograd.cli.explain", "evaluate an expression and show every path of its gradients"),
 }
 

@@ -90,7 +90,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", choices=[*DATASETS, "digits"], default="moons", help="toy dataset, or digits (default: moons)"
     )
-    parser.add_argument("--samples", type=_positive_int, default=100, metavar="N", help="points (default: 100)")
+    parser.add_argument(
+        "--samples", type=_positive_int, default=100, metavar="N", help="points of a toy dataset (default: 100)"
+    )
     parser.add_argument(
         "--steps", type=_positive_int, default=None, metavar="N", help="training steps (default: 100; digits 1500)"
     )
