@@ -456,3 +456,7 @@ CASES = {
     "deep_backward": deep_backward,
     "hessian": hessian,
 }
+
+import compiled  # noqa: E402 (issue 16's cases, kept in their own file)
+
+CASES.update(compiled.CASES)

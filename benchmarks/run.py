@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+import compiled
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 THEIRS_DIR = HERE / ".micrograd-0.1.0"
@@ -563,6 +565,7 @@ def build_report(results: dict, with_theirs: bool) -> Report:
             verdict(close),
         )
         rep.metric("hessian.seconds", hes["median"], "s", "lower", ok)
+    compiled.report(rep, results, with_theirs, fmt_time, verdict)
     return rep
 
 
@@ -751,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
             "linear": measure_linear(cfg, with_theirs),
             "chains": measure_chains(cfg, with_theirs),
             "hessian": measure_hessian(cfg),
+            "compiled": compiled.measure(args.quick, with_theirs, Sides, log),
         }
     except WorkerError as error:
         print(f"benchmark aborted: {error}", file=sys.stderr)

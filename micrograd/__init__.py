@@ -26,6 +26,7 @@ __version__ = "0.2.0"
 # Public names that live in other modules, imported on first use so that `import micrograd`
 # stays pure standard library (drawing needs the optional `graphviz` package).
 _LAZY = {
+    "compile": "micrograd.compiler",
     "grad": "micrograd.autodiff",
     "hessian": "micrograd.autodiff",
     "count_edges": "micrograd.explain",
@@ -50,7 +51,7 @@ __all__ = [
     "no_grad",
     "topological_order",
     "weighted_sum",
-    *_LAZY,
+    *(name for name in _LAZY if name != "compile"),  # `import *` must not hide the builtin compile()
 ]
 
 

@@ -12,15 +12,19 @@ shuffled order. The same `seed` gives the same data; no seed draws from the glob
 
 from __future__ import annotations
 
+import gzip
 import math
 import numbers
 from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
 
 from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 
-__all__ = ["make_blobs", "make_circles", "make_moons", "make_spiral"]
+__all__ = ["Digits", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spiral"]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -153,3 +157,68 @@ def make_blobs(
         (cx, cy, c) for c, ((cx, cy), n) in enumerate(zip(centres, _split(n_samples, len(centres)))) for _ in range(n)
     ]
     return _finish(points, std, rng)
+
+
+# --------------------------------------------------------------------------- real data: digits
+
+
+class Digits(NamedTuple):
+    """A train/test split of the digits: ``X_train, y_train, X_test, y_test = load_digits()``."""
+
+    X_train: list[list[float]]
+    y_train: list[int]
+    X_test: list[list[float]]
+    y_test: list[int]
+
+
+DIGITS_FILE = "digits.csv.gz"  # in micrograd/_data, with DIGITS-LICENSE.txt (CC BY 4.0, UCI)
+
+
+@lru_cache(maxsize=1)
+def _digit_rows() -> tuple[tuple[int, ...], ...]:
+    """The 1,797 rows of the shipped file: 64 pixel counts 0..16, then the digit."""
+    raw = resources.files("micrograd").joinpath("_data", DIGITS_FILE).read_bytes()
+    rows = tuple(tuple(map(int, line.split(","))) for line in gzip.decompress(raw).decode("ascii").split())
+    if len(rows) != 1797 or any(len(r) != 65 or not 0 <= r[64] <= 9 for r in rows):
+        raise ValueError(f"micrograd/_data/{DIGITS_FILE} is damaged: reinstall micrograd-paths")
+    return rows
+
+
+def load_digits(test_fraction: float = 0.2, seed: Seed = 0) -> Digits:
+    """The 8×8 handwritten digits (1,797 images, 10 classes), split into train and test sets.
+
+    Each image is a row of 64 pixels, 8 rows of 8 from the top left, scaled from the
+    original counts 0..16 to [0, 1]; the label is the digit 0..9. Every digit is split in
+    the same proportion (a stratified split), `test_fraction` of it going to the test
+    set, then both sets are shuffled. The split depends only on `seed` (0 by default, so
+    everyone's test set is the same).
+
+    The data is the test set of the UCI "Optical Recognition of Handwritten Digits"
+    (Alpaydin and Kaynak, 1998; CC BY 4.0), the copy scikit-learn ships, included in the
+    package (58 kB) so that it works offline: see micrograd/_data/DIGITS-LICENSE.txt.
+
+    >>> X_train, y_train, X_test, y_test = load_digits()
+    >>> len(X_train), len(X_test), len(X_train[0])
+    (1438, 359, 64)
+    """
+    test_fraction = _real("test_fraction", test_fraction, 0.0, 1.0, open_ends=True)
+    rng = _rng(seed)
+    by_digit: list[list[tuple[int, ...]]] = [[] for _ in range(10)]
+    for row in _digit_rows():
+        by_digit[row[64]].append(row)
+    train, test = [], []
+    for rows in by_digit:
+        rows = list(rows)
+        rng.shuffle(rows)
+        k = round(len(rows) * test_fraction)
+        test += rows[:k]
+        train += rows[k:]
+    if not train or not test:
+        raise ValueError(f"test_fraction={test_fraction!r} leaves the train or the test set empty")
+    rng.shuffle(train)
+    rng.shuffle(test)
+
+    def split(rows):
+        return [[p / 16 for p in row[:64]] for row in rows], [row[64] for row in rows]
+
+    return Digits(*split(train), *split(test))

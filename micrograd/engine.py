@@ -87,11 +87,17 @@ class Op(str):
 
     ``local`` is written with plain arithmetic so that it works on floats (the ordinary
     forward pass) and on `Value`s (derivatives of derivatives).
+
+    ``code``, for an op whose rules branch on the data (relu), is the same forward and
+    local rules as Python source templates (``{0}``, ``{1}``… the arguments), so that
+    `micrograd.compile` can write them inline. Ops without it are compiled by evaluating
+    their rules on symbols (plain arithmetic) or, failing that, by calling them.
     """
 
     forward: Callable[..., float]
     local: Callable[..., tuple]
     kink: float | None  # where the local derivative jumps (relu, abs: at 0), if anywhere
+    code: tuple[str, tuple[str, ...]] | None
     _rebuild: tuple | None = None  # (function, args) that give this op back: how it pickles
 
     def __reduce__(self):
@@ -102,12 +108,18 @@ class Op(str):
         return self._rebuild
 
     def __new__(
-        cls, name: str, forward: Callable[..., float], local: Callable[..., tuple], kink: float | None = None
+        cls,
+        name: str,
+        forward: Callable[..., float],
+        local: Callable[..., tuple],
+        kink: float | None = None,
+        code: tuple[str, tuple[str, ...]] | None = None,
     ) -> Op:
         op = super().__new__(cls, name)
         op.forward = forward
         op.local = local
         op.kink = kink
+        op.code = code
         return op
 
     def __call__(self, *args) -> Value:
@@ -148,11 +160,15 @@ def _log1p(x: float) -> float:
     return math.log1p(x)
 
 
-def _exp(x: float) -> float:
+def _exp(x: float, name: str = "exp", exp: Callable[[float], float] = math.exp) -> float:
     try:
-        return math.exp(x)
+        return exp(x)
     except OverflowError:
-        raise OverflowError(f"exp({x!r}) overflows a float (the largest is about exp(709.78))") from None
+        raise OverflowError(f"{name}({x!r}) overflows a float (the largest is about {name}(709.78))") from None
+
+
+def _expm1(x: float) -> float:
+    return _exp(x, "expm1", math.expm1)
 
 
 def _sqrt(x: float) -> float:
@@ -290,14 +306,24 @@ POW = Op("**", _value_power, _value_power_local)
 EXP = Op("exp", _exp, lambda out, x: (out,))
 LOG = Op("log", _log, lambda out, x: (1 / x,))
 LOG1P = Op("log1p", _log1p, lambda out, x: (1 / (1 + x),))  # log(1 + x), exact for tiny x
+EXPM1 = Op("expm1", _expm1, lambda out, x: (out + 1,))  # exp(x) - 1, exact for tiny x
 SQRT = Op("sqrt", _sqrt, _sqrt_local)
 TANH = Op("tanh", math.tanh, lambda out, x: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda out, x: (out * (1 - out),))
-RELU = Op("relu", _relu, lambda out, x: (1.0 if _number(x) > 0 else 0.0,), kink=0.0)
+RELU = Op(
+    "relu",
+    _relu,
+    lambda out, x: (1.0 if _number(x) > 0 else 0.0,),
+    kink=0.0,
+    code=("{0} if {0} > 0 else 0.0", ("1.0 if {0} > 0 else 0.0",)),  # the same rules, as source
+)
 ABS = Op("abs", abs, lambda out, x: (math.copysign(1.0, _number(x)) if _number(x) else 0.0,), kink=0.0)
 WEIGHTED_SUM = Op("Σwx+b", _weighted_sum, _weighted_sum_local)
 
-OPS = {op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, LOG1P, SQRT, TANH, SIGMOID, RELU, ABS, WEIGHTED_SUM)}
+OPS = {
+    op: op
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, EXPM1, LOG, LOG1P, SQRT, TANH, SIGMOID, RELU, ABS, WEIGHTED_SUM)
+}
 
 
 def _op_named(name: str) -> Op:
@@ -464,6 +490,10 @@ class Value:
     def log1p(self) -> Value:
         """log(1 + x), accurate for tiny x (where 1 + x rounds to 1); ``ValueError`` for x <= -1."""
         return _unary(LOG1P, self)
+
+    def expm1(self) -> Value:
+        """exp(x) - 1, to full relative precision for tiny x (where exp(x) - 1 cancels)."""
+        return _unary(EXPM1, self)
 
     def sqrt(self) -> Value:
         """Square root; ``ValueError`` for data < 0, and at 0 when recording (infinite slope)."""

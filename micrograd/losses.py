@@ -85,8 +85,13 @@ def hinge(scores: Sequence[Scalar], labels: Sequence[int]) -> Value:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {_brief(y)} at index {i} (for 0/1 labels use 2*y - 1)"
             )
-        terms.append((1 - y * _scalar(s, "scores", i)).relu())
+        terms.append(_hinge_term(_scalar(s, "scores", i), y))
     return _mean(terms)
+
+
+def _hinge_term(score: Value, y: int | Value) -> Value:
+    """One sample's hinge loss (`micrograd.compile` records it with the label as an input)."""
+    return (1 - y * score).relu()
 
 
 def _softplus(x: Value) -> Value:
@@ -173,22 +178,21 @@ def cross_entropy(logits: Sequence[Sequence[Scalar]], labels: Sequence[int]) -> 
             raise ValueError(f"cross_entropy: logits[{i}] has {len(row)} classes but logits[0] has {width}")
         k = class_index(y, width, i)
         row = [_scalar(z, f"logits[{i}]", j) for j, z in enumerate(row)]
-        terms.append(_softmax_loss(row, k))
+        terms.append(_cross_entropy_term(row, k, max(z.data for z in row)))
     return _mean(terms)
 
 
-def _softmax_loss(row: list[Value], k: int) -> Value:
-    """-log softmax(row)[k], stable and to full relative precision."""
-    shift = max(z.data for z in row)
-    if row[k].data == shift:
-        # The right class leads: log Σⱼ exp(zⱼ - z_k) = log1p(Σ_{j≠k} exp(zⱼ - z_k)), which
-        # keeps a confident prediction's tiny loss that log(1 + tiny) would round to 0.
-        others = [(z - row[k]).exp() for j, z in enumerate(row) if j != k]
-        total = others[0]
-        for e in others[1:]:
-            total = total + e
-        return total.log1p()
-    total = (row[0] - shift).exp()
-    for z in row[1:]:
-        total = total + (z - shift).exp()
-    return total.log() - (row[k] - shift)  # log Σ exp(z - m) - (z_k - m)
+def _cross_entropy_term(row: list[Value], k: int, shift: float | Value) -> Value:
+    """-log softmax(row)[k] = log Σⱼ exp(zⱼ - m) - (z_k - m), with the shift m = max(row) as a
+    constant (`micrograd.compile` passes m as a leaf it computes on the data at run time).
+
+    The sum is written log1p(expm1(z_k - m) + Σ_{j≠k} exp(zⱼ - m)): the same number, but when
+    the right class leads (z_k = m) it is log1p of the small rest, so a confident prediction
+    keeps its tiny loss, which log(1 + tiny) would round to 0. One formula for every row keeps
+    the graph's shape independent of the data, as compiling needs.
+    """
+    total = (row[k] - shift).expm1()
+    for j, z in enumerate(row):
+        if j != k:
+            total = total + (z - shift).exp()
+    return total.log1p() - (row[k] - shift)

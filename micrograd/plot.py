@@ -1,4 +1,5 @@
-"""Pictures of training: the loss curve and the decision boundary (matplotlib, optional).
+"""Pictures of training: the loss curve, the decision boundary, digits with their predictions
+(matplotlib, optional).
 
 >>> from micrograd.plot import plot_history, plot_decision_boundary, save_figure
 >>> fig = plot_decision_boundary(model, X, y)            # doctest: +SKIP
@@ -18,7 +19,7 @@ from micrograd._errors import _brief
 from micrograd.engine import Value, no_grad
 from micrograd.train import _class_labels
 
-__all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_history", "save_figure"]
+__all__ = ["CLASS_COLORS", "plot_decision_boundary", "plot_digits", "plot_history", "save_figure"]
 
 # Binary problems use the two ends of the diverging score map (red for class 0 / negative
 # scores, blue for class 1 / positive); more classes use these, one per class.
@@ -274,4 +275,57 @@ def plot_decision_boundary(
         side.set_color("#bbbbbb")
     if title:
         ax.set_title(title, loc="left", fontweight="bold")
+    return fig
+
+
+# --------------------------------------------------------------------------- digits
+
+
+def plot_digits(
+    images: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    predictions: Sequence[int] | None = None,
+    columns: int = 10,
+    title: str | None = None,
+):
+    """A grid of 8×8 digit images (rows of 64 pixels in [0, 1]), each titled with its label.
+
+    With `predictions`, each title is the prediction, and a mistake is marked: a red frame
+    and ``7 (true 9)``. Returns the figure.
+    """
+    n = len(images)
+    if n == 0:
+        raise ValueError("plot_digits: no images")
+    if len(labels) != n or (predictions is not None and len(predictions) != n):
+        raise ValueError(f"plot_digits: {n} images but {len(labels)} labels" + (
+            "" if predictions is None else f" and {len(predictions)} predictions"
+        ))
+    for i, image in enumerate(images):
+        if len(image) != 64:
+            raise ValueError(f"plot_digits: image {i} has {len(image)} pixels, expected 64 (8×8)")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"columns must be a positive int, got {columns!r}")
+    plt = _pyplot()
+    columns = min(columns, n)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.3 * rows + (0.4 if title else 0)), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k >= n:
+            ax.set_axis_off()
+            continue
+        ax.imshow([images[k][r * 8 : r * 8 + 8] for r in range(8)], cmap="gray_r", vmin=0.0, vmax=1.0)
+        if predictions is None:
+            ax.set_title(str(labels[k]), fontsize=10)
+            continue
+        wrong = predictions[k] != labels[k]
+        ax.set_title(f"{predictions[k]} (true {labels[k]})" if wrong else str(predictions[k]),
+                     fontsize=9, color="#c0392b" if wrong else "black")
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#c0392b" if wrong else "#bbbbbb")
+            spine.set_linewidth(2.5 if wrong else 0.5)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from micrograd import losses
 from micrograd._errors import _brief
 from micrograd._seeding import rng as _rng
+from micrograd.compiler import compile_training
 from micrograd.engine import Value, enable_grad, no_grad
 from micrograd.optim import SGD, Optimizer
 
@@ -114,23 +115,28 @@ def _class_labels(n_outputs: int, y: Sequence, where: str) -> list[int]:
     return [losses.class_index(t, n_outputs, i, where) for i, t in enumerate(y)]
 
 
-def _is_correct_binary(score: Value, sign: int) -> bool:
-    return (score.data > 0) == (sign > 0)
+def _is_correct_binary(score: float, sign: int) -> bool:
+    return (score > 0) == (sign > 0)
 
 
-def _argmax(row: Sequence[Value]) -> int:
+def _argmax(row: Sequence[float]) -> int:
     best = 0
     for j in range(1, len(row)):
-        if row[j].data > row[best].data:
+        if row[j] > row[best]:
             best = j
     return best
+
+
+def _output_data(output) -> float | list[float]:
+    """A model output's numbers: a float for one Value, else a list (what the accuracy tests read)."""
+    return output.data if isinstance(output, Value) else [z.data for z in output]
 
 
 def _decide(output) -> int:
     """The class a model output stands for: score > 0 -> 1 for one output, else argmax."""
     if isinstance(output, Value):
         return 1 if output.data > 0 else 0
-    return _argmax(output)
+    return _argmax(_output_data(output))
 
 
 def predict(model: Callable, X: Sequence[Sequence[float]]) -> list[int]:
@@ -223,6 +229,7 @@ def fit(
     seed: int | random.Random | None = None,
     progress: bool | str = True,
     callback: Callable[[int, History], None] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train `model` on inputs `X` and labels `y` for `steps` steps; return the `History`.
 
@@ -246,6 +253,13 @@ def fit(
         progress: True for a tqdm bar (plain lines if tqdm is missing), "text" for
             plain lines, False for silence. Progress goes to stderr.
         callback: called as ``callback(step, history)`` after every step.
+        compile: run each step as compiled code (`micrograd.compile`): the model's forward,
+            the per-sample loss and backward are recorded once and replayed on floats,
+            without building Values, looping over the batch in the compiled code. The
+            losses, gradients and updates are the same as without it, bit for bit. Needs a
+            model whose graph does not depend on the data (an `MLP`) and the "hinge" or
+            "cross_entropy" loss. A step that overflows runs again on the engine, which
+            raises its error.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {_brief(steps)}")
@@ -273,6 +287,15 @@ def fit(
     if loss == "auto":
         loss = "hinge" if isinstance(first, Value) else "cross_entropy"
     loss_fn, labels, correct = _loss_setup(loss, y, first)
+    program = None
+    if compile:
+        if loss not in ("hinge", "cross_entropy"):
+            raise ValueError(f"compile=True supports the 'hinge' and 'cross_entropy' losses, not {loss!r}")
+        if not hasattr(model, "parameters"):
+            raise TypeError("compile=True needs a model with parameters() (a Module such as MLP)")
+        program = compile_training(model, loss, [v.data for v in inputs[0]], labels)
+        rows = [[v.data for v in row] for row in inputs]
+        model_params = model.parameters()
 
     params = model.parameters() if optimizer is None or l2 else None
     if optimizer is None:
@@ -290,40 +313,74 @@ def fit(
         for k in range(steps):
             if schedule is not None:
                 optimizer.lr = schedule(k)
-            if full_batch:
-                batch_x, batch_y = inputs, labels
-            else:
-                chosen = rng.sample(range(n), batch_size)
-                batch_x, batch_y = [inputs[i] for i in chosen], [labels[i] for i in chosen]
+            chosen = range(n) if full_batch else rng.sample(range(n), batch_size)
+            batch_y = labels if full_batch else [labels[i] for i in chosen]
 
             try:
                 # enable_grad: inside a caller's no_grad() nothing would be recorded, and
                 # every step would silently train nothing.
                 with _cyclic_gc_paused(), enable_grad():
-                    outputs = [model(x) for x in batch_x]
-                    total = loss_fn(outputs, batch_y)
-                    if l2:
-                        total = total + l2 * sum(p * p for p in params)
                     optimizer.zero_grad()
-                    total.backward()
+                    step = None
+                    if program is not None:
+                        step = _compiled_step(program, model_params, [(rows[i], labels[i]) for i in chosen], l2)
+                    if step is None:  # not compiled, or it overflowed: the engine (and its errors)
+                        outputs = [model(inputs[i]) for i in chosen]
+                        total = loss_fn(outputs, batch_y)
+                        if l2:
+                            total = total + l2 * sum(p * p for p in params)
+                        total.backward()
+                        step = total.data, (list(map(_output_data, outputs)) if correct else None)
                     used_lr = optimizer.lr
                     optimizer.step()
             except ArithmeticError as error:  # overflow: the weights have run off to huge values
                 raise _diverged(error, k, steps, optimizer.lr) from error
 
+            loss_value, outputs = step
             acc = None if correct is None else sum(map(correct, outputs, batch_y)) / len(batch_y)
-            history.loss.append(total.data)
+            history.loss.append(loss_value)
             history.lr.append(used_lr)
             if acc is not None:
                 history.accuracy.append(acc)
             if bar is not None:
-                bar.update(total.data, acc)
+                bar.update(loss_value, acc)
             if callback is not None:
                 callback(k, history)
     finally:
         if bar is not None:
             bar.close()
     return history
+
+
+def _compiled_step(program, params: list[Value], batch: list, l2: float) -> tuple[float, list] | None:
+    """One step's loss, with the parameters' grads set, from the compiled program; None if
+    anything overflowed (the caller then runs the step on the engine, for its error).
+
+    The arithmetic is the engine's on the same graph, in `backward()`'s order: each
+    sample's term gets the gradient 1/n of the mean, and the L2 penalty, which backward()
+    reaches last, adds p·l2 twice (p*p has two edges into p).
+    """
+    data = [p.data for p in params]
+    n = len(batch)
+    try:
+        terms, outputs, grads, check = program(data, batch, 1.0 / n)
+    except (ArithmeticError, ValueError):
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    total = total * (1.0 / n)
+    if l2:
+        penalty = 0.0
+        for p in data:
+            penalty = penalty + p * p
+        total = total + l2 * penalty
+        grads = [g + p * l2 + p * l2 for g, p in zip(grads, data)]
+    if not (math.isfinite(check) and math.isfinite(total) and all(map(math.isfinite, grads))):
+        return None
+    for p, g in zip(params, grads):
+        p.grad = g
+    return total, outputs
 
 
 @contextmanager

@@ -221,3 +221,37 @@ def test_a_run_stopped_while_writing_its_results_leaves_no_temporary_file(tmp_pa
         assert [name for name in os.listdir(out) if name.endswith(".tmp")] == []
         if (out / "model.json").exists():
             assert load(out / "model.json") is not None
+
+
+def test_digits_end_to_end_on_a_short_run(tmp_path):
+    out = tmp_path / "digits"
+    env_steps = {"MICROGRAD_STEPS": "40"}
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd", "train", "--dataset", "digits", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env_steps, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "digits: 1438 training and 359 test images, 10 classes | MLP(64, [32, 10]) relu, 2410 parameters | "
+        "cross-entropy loss + 0.0001 L2 | Adam lr 0.01 -> 0.001, batches of 32, 40 steps"
+    )
+    test_line = next(line for line in lines if line.startswith("test accuracy "))
+    right = int(test_line.split("(")[1].split("/")[0])
+    assert right > 0.25 * 359  # 40 steps already beat guessing (10%) by far
+    for name in ("model.json", "loss.png", "test_digits.png"):
+        assert (out / name).exists()
+    assert (out / "test_digits.png").read_bytes().startswith(PNG)
+    assert [len(layer.neurons) for layer in load(out / "model.json").layers] == [32, 10]
+
+
+def test_no_compile_trains_to_the_same_numbers(tmp_path, capsys):
+    outputs = []
+    for flag in ([], ["--no-compile"]):
+        assert main(["train", "--steps", "5", "--batch-size", "20", *flag, "--out", str(tmp_path)]) == 0
+        printed = capsys.readouterr().out
+        outputs.append([line.split(": ", 1)[1] for line in printed.splitlines() if line.startswith("trained in")])
+    assert outputs[0] == outputs[1]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.data import make_blobs, make_circles, make_moons, make_spiral
+from micrograd.data import load_digits, make_blobs, make_circles, make_moons, make_spiral
 
 MAKERS = {
     "moons": (make_moons, 2),
@@ -125,3 +125,40 @@ def test_blob_centres_spread_evenly_around_the_origin():
 def test_bad_arguments_are_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- digits
+
+
+def test_load_digits_gives_1797_images_of_64_pixels_in_0_1_split_by_digit():
+    X_train, y_train, X_test, y_test = load_digits()
+    assert (len(X_train), len(y_train), len(X_test), len(y_test)) == (1438, 1438, 359, 359)
+    images = X_train + X_test
+    assert all(len(x) == 64 for x in images)
+    assert min(map(min, images)) == 0.0 and max(map(max, images)) == 1.0
+    assert all(p * 16 == round(p * 16) for x in images[:50] for p in x)  # counts 0..16, scaled
+    train, test = Counter(y_train), Counter(y_test)
+    assert sorted(train) == sorted(test) == list(range(10))
+    for digit in range(10):  # stratified: every digit split 80/20
+        assert abs(test[digit] - 0.2 * (train[digit] + test[digit])) <= 0.5
+
+
+def test_load_digits_split_depends_only_on_the_seed():
+    assert load_digits() == load_digits(seed=0)
+    other = load_digits(seed=1)
+    assert other != load_digits()
+    rows = lambda d: sorted(tuple(x) + (t,) for x, t in zip(d.X_train + d.X_test, d.y_train + d.y_test))  # noqa: E731
+    assert rows(other) == rows(load_digits())  # the same images, split differently
+    assert len(load_digits(test_fraction=0.5).X_test) == 898  # per digit: round(n / 2), half to even
+
+
+def test_load_digits_first_image_is_the_ucis_first_test_digit():
+    X_train, y_train, X_test, y_test = load_digits()
+    zero = [0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0]  # its first two rows, as counts
+    assert any(x[:16] == [c / 16 for c in zero] and y == 0 for x, y in zip(X_train + X_test, y_train + y_test))
+
+
+@pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5, math.nan])
+def test_load_digits_refuses_a_test_fraction_outside_0_1(fraction):
+    with pytest.raises(ValueError, match="test_fraction"):
+        load_digits(test_fraction=fraction)

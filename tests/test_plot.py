@@ -163,3 +163,34 @@ def test_a_label_the_model_cannot_output_is_an_error_not_a_point_left_out(nouts,
     with pytest.raises(ValueError, match=match):
         plot_decision_boundary(MLP(2, nouts, seed=0), [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4]], labels, resolution=5)
     plt.close("all")
+
+
+def test_plot_digits_marks_the_mistakes(tmp_path):
+    from micrograd.data import load_digits
+    from micrograd.plot import plot_digits
+
+    X, y = load_digits().X_test[:12], load_digits().y_test[:12]
+    predicted = list(y)
+    predicted[3] = (y[3] + 1) % 10
+    fig = plot_digits(X, y, predicted, columns=5, title="test")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 12 and titles[3] == f"{predicted[3]} (true {y[3]})"
+    red = [ax for ax in fig.axes if ax.title.get_color() == "#c0392b"]
+    assert len(red) == 1
+    save_figure(fig, tmp_path / "digits.png")
+    assert (tmp_path / "digits.png").read_bytes().startswith(b"\x89PNG")
+    plt.close(fig)
+    plain = plot_digits(X, y)  # without predictions: the labels
+    assert [ax.get_title() for ax in plain.axes if ax.get_title()] == [str(t) for t in y]
+    plt.close(plain)
+
+
+@pytest.mark.parametrize(
+    "images, labels, match",
+    [([], [], "no images"), ([[0.0] * 64], [1, 2], "1 images but 2 labels"), ([[0.0] * 10], [1], "10 pixels")],
+)
+def test_plot_digits_bad_input(images, labels, match):
+    from micrograd.plot import plot_digits
+
+    with pytest.raises(ValueError, match=match):
+        plot_digits(images, labels)

@@ -328,3 +328,61 @@ def test_a_gradient_that_overflows_in_training_stops_it_with_a_clear_error():
     model.layers[0].neurons[0].w[0].data = 1e-290  # z = w·x = 1e10 and the loss 1e20 are finite,
     with pytest.raises(OverflowError, match=r"training diverged at step 1 .*backward\(\): the gradient of"):
         fit(model, [[1e300]], [0.0], loss="mse", lr=0.1, steps=1, progress=False)  # ∂/∂w = 2·1e10·1e300 is not
+
+
+# --------------------------------------------------------------------------- fit(compile=True)
+
+
+def _fit_twice(make_model, X, y, make_optimizer=None, **kwargs):
+    """(history, parameters) of fit() and of fit(compile=True) from the same starting model."""
+    runs = []
+    for compiled in (False, True):
+        model = make_model()
+        if make_optimizer is not None:
+            kwargs["optimizer"] = make_optimizer(model)
+        history = fit(model, X, y, progress=False, compile=compiled, **kwargs)
+        runs.append((history, [p.data for p in model.parameters()]))
+    return runs
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_fit_compiled_gives_the_same_losses_and_weights_as_fit_to_the_bit_on_moons(batch_size):
+    X, y = make_moons(100, noise=0.1, seed=0)
+    (plain, plain_params), (compiled, compiled_params) = _fit_twice(
+        lambda: MLP(2, [16, 16, 1], seed=1337), X, y, steps=15, l2=1e-4, batch_size=batch_size, seed=2
+    )
+    assert compiled.loss == plain.loss  # floats compared exactly
+    assert compiled.accuracy == plain.accuracy and compiled.lr == plain.lr
+    assert compiled_params == plain_params
+
+
+def test_fit_compiled_matches_fit_with_cross_entropy_and_adam():
+    X, y = make_blobs(60, 3, seed=0)
+    (plain, plain_params), (compiled, compiled_params) = _fit_twice(
+        lambda: MLP(2, [8, 3], seed=0),
+        X,
+        y,
+        steps=10,
+        batch_size=12,
+        seed=1,
+        make_optimizer=lambda model: Adam(model.parameters(), lr=0.05),
+    )
+    assert compiled.loss == plain.loss and compiled.accuracy == plain.accuracy
+    assert compiled_params == plain_params
+
+
+def test_fit_compiled_refuses_what_it_cannot_compile():
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(ValueError, match="compile=True supports the 'hinge' and 'cross_entropy' losses"):
+        fit(MLP(2, [4, 1], seed=0), X, y, loss="mse", steps=1, progress=False, compile=True)
+
+
+def test_fit_compiled_diverging_raises_the_engines_error():
+    X, y = make_moons(20, seed=0)
+    errors = []
+    for compiled in (False, True):
+        with pytest.raises(ArithmeticError) as info:
+            fit(MLP(2, [8, 1], seed=0), X, y, lr=1e150, steps=50, progress=False, compile=compiled)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
+    assert "training diverged" in errors[1][1]

@@ -17,7 +17,7 @@ from importlib import import_module
 from micrograd import __version__
 
 SUBCOMMANDS = {
-    "train": ("micrograd.cli.train", "train a small network on a toy dataset"),
+    "train": ("micrograd.cli.train", "train a small network on a toy dataset or the digits"),
     "explain": ("micrograd.cli.explain", "evaluate an expression and show every path of its gradients"),
 }
 
