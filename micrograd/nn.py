@@ -24,7 +24,7 @@ from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
-__all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "load"]
+__all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron", "from_dict", "load"]
 
 # name -> how a neuron applies it to its weighted input z (one op, so its input is z itself)
 ACTIVATIONS = {
@@ -217,6 +217,10 @@ class MLP(Module):
         """
         write_text_atomically(path, _dumps(_describe(self)))
 
+    def to_dict(self) -> dict:
+        """The saved file's content as a JSON-ready dict (`from_dict` reads it back)."""
+        return _describe(self)
+
 
 # --------------------------------------------------------------------------- save / load
 
@@ -286,6 +290,21 @@ def load(path: str | os.PathLike) -> MLP:
         raise bad(f"not valid JSON, the file may be truncated ({error})") from None
     except ValueError as error:  # NaN / Infinity from _reject_constant
         raise bad(str(error)) from None
+    return _build(doc, bad)
+
+
+def from_dict(doc: object, source: str = "a model description") -> MLP:
+    """The model that `MLP.to_dict()` described; `ValueError` naming `source` and the problem
+    if `doc` is not a well-formed model.
+
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> from_dict(model.to_dict())([0.5, 1.0]).data == model([0.5, 1.0]).data
+    True
+    """
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"cannot load a model from {source}: {what}")
+
     return _build(doc, bad)
 
 

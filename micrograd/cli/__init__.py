@@ -1,4 +1,4 @@
-"""The `micrograd` command: `micrograd train ...` and `micrograd explain "EXPR" a=2 ...`.
+"""The `micrograd` command: `micrograd train ...`, `micrograd explain "EXPR" a=2 ...`, `micrograd serve`.
 
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args)`.
 Errors the user can fix (bad arguments, bad expressions, unreadable files, domain
@@ -15,6 +15,7 @@ from importlib import import_module
 SUBCOMMANDS = {
     "train": ("micrograd.cli.train", "train a small network on a toy dataset"),
     "explain": ("micrograd.cli.explain", "evaluate an expression and show every path of its gradients"),
+    "serve": ("micrograd.cli.serve", "the live training explorer in your browser"),
 }
 
 

@@ -16,18 +16,11 @@ import os
 import sys
 import time
 
-from micrograd import data
+from micrograd.data import DATASETS
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam
 from micrograd.train import accuracy, fit, linear_decay
 
-DATASETS = {
-    # name: (make function, number of classes)
-    "moons": (data.make_moons, 2),
-    "circles": (data.make_circles, 2),
-    "spiral": (data.make_spiral, 3),
-    "blobs": (data.make_blobs, 3),
-}
 DEFAULT_LR = {"sgd": 1.0, "adam": 0.05}
 
 

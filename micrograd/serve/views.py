@@ -1,0 +1,59 @@
+"""The drawings of the explorer, made by `micrograd.viz` and laid out by Graphviz as SVG.
+
+Each view works on a private copy of the session's model (`Session.snapshot`), so it runs
+outside the session's lock while training goes on, and never touches the session's grads.
+"""
+
+from __future__ import annotations
+
+from micrograd.nn import MLP
+from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
+from micrograd.viz import draw_dot, draw_network
+
+
+def _svg(drawing) -> str:
+    """The drawing as an inline <svg> element (Graphviz's XML prologue dropped)."""
+    svg = drawing.pipe(format="svg", encoding="utf-8")
+    return svg[svg.index("<svg") :]
+
+
+def _chosen(points: list[list], index: object) -> list:
+    if not points:
+        raise BadRequest("there are no points: add one first")
+    return points[_int("point", index, 0, len(points) - 1)]
+
+
+def network_view(model: MLP, settings: Settings, points: list[list], index: object) -> dict:
+    """`draw_network` for the selected point: b, z, a and ∂C/∂· per neuron, w and ∂C/∂w,
+    where C is that point's loss; without a point, the weights and biases alone."""
+    if index is None:
+        return {"svg": _svg(draw_network(model, show_grads=False)), "point": None}
+    point = _chosen(points, index)
+    cost, _, out = example_loss(model, settings, point)
+    cost.backward()
+    return {"svg": _svg(draw_network(model, outputs=out)), "point": index, "loss": cost.data}
+
+
+def graph_view(model: MLP, settings: Settings, points: list[list], index: object, show_parameters: object) -> dict:
+    """The computation graph of one point's forward pass and loss, after `backward()`, with
+    the parameters drawn or hidden, and the step-through of that backward pass."""
+    if not isinstance(show_parameters, bool):
+        raise BadRequest(f"parameters must be true or false, got {show_parameters!r}")
+    point = _chosen(points, index)
+    params = model.parameters()
+    cost, inputs, _ = example_loss(model, settings, point)
+    for name, p in zip(parameter_names(model), params):
+        p.label = name
+    cost.backward()
+    try:
+        drawing = draw_dot(cost, params=params, inputs=inputs, hide=None if show_parameters else params)
+    except ValueError as error:  # too many values to draw
+        raise BadRequest(f"{str(error).split('; ')[0].split('. ')[0]}: hide the parameters") from None
+    return {
+        "svg": _svg(drawing),
+        "point": index,
+        "loss": cost.data,
+        "grads": [p.grad for p in params],
+        "input_grads": [x.grad for x in inputs],
+    }
+
