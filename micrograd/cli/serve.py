@@ -24,16 +24,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from micrograd.serve.session import DEFAULT_LR, LOSSES, OPTIMIZERS, Settings
 
     default = Settings()
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: 0, a free port)")
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.add_argument("--dataset", choices=DATASETS, default=default.dataset, help="toy dataset (default: moons)")
-    parser.add_argument("--samples", type=_positive_int, default=default.samples, metavar="N", help="points (default: 100)")
     parser.add_argument(
-        "--hidden", type=_hidden, default=list(default.hidden), metavar="SIZES", help="hidden layer sizes (default: 16,16)"
+        "--samples", type=_positive_int, default=default.samples, metavar="N", help="points (default: 100)"
+    )
+    parser.add_argument(
+        "--hidden",
+        type=_hidden,
+        default=list(default.hidden),
+        metavar="SIZES",
+        help="hidden layer sizes (default: 16,16)",
     )
     parser.add_argument("--activation", choices=list(ACTIVATIONS), default=default.activation, help="default: relu")
-    parser.add_argument("--loss", choices=list(LOSSES), default=None, help="default: hinge for 2 classes, else cross_entropy")
+    parser.add_argument(
+        "--loss", choices=list(LOSSES), default=None, help="default: hinge for 2 classes, else cross_entropy"
+    )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=default.optimizer, help="default: sgd")
     parser.add_argument(
         "--lr",
@@ -42,8 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LR",
         help=f"learning rate (default: {', '.join(f'{k} {v:g}' for k, v in DEFAULT_LR.items())})",
     )
-    parser.add_argument("--l2", type=_rate("l2"), default=default.l2, metavar="ALPHA", help="L2 penalty (default: 1e-4)")
-    parser.add_argument("--seed", type=int, default=default.seed, help=f"seed for the data and weights (default: {default.seed})")
+    parser.add_argument(
+        "--l2", type=_rate("l2"), default=default.l2, metavar="ALPHA", help="L2 penalty (default: 1e-4)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=default.seed, help=f"seed for the data and weights (default: {default.seed})"
+    )
 
 
 def _settings(args: argparse.Namespace):

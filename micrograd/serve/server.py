@@ -33,7 +33,6 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
@@ -199,7 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(error.status, str(error))
         except Exception as error:  # a bug: say so, keep serving, keep every session
             traceback.print_exc(file=sys.stderr)
-            self._refuse(500, f"internal error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+            self._refuse(
+                500, f"internal error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
 
     def _check_request(self) -> None:
         host = self.headers.get("Host")

@@ -56,4 +56,3 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
         "grads": [p.grad for p in params],
         "input_grads": [x.grad for x in inputs],
     }
-
