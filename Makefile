@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz test lint demo bench clean
+.PHONY: setup graphviz chromium test lint demo bench clean
 
 setup: $(STAMP)
 
@@ -24,12 +24,22 @@ graphviz:
 		echo "note: 'dot' is missing; install Graphviz (sudo apt-get install graphviz) to render drawings"; \
 	fi
 
+# Debian's chromium runs the browser tests (driven by playwright; never `playwright install`).
+chromium:
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian chromium (for the browser tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: chromium is missing; the browser tests will be skipped (sudo apt-get install chromium)"; \
+	fi
+
 lint: setup
 	$(VENV)/bin/ruff check micrograd tests benchmarks notebooks/clean.py
 	$(PY) notebooks/clean.py --check
 
 # Notebooks run shortened (MICROGRAD_STEPS) unless you set it yourself.
-test: setup graphviz lint
+test: setup graphviz chromium lint
 	MICROGRAD_STEPS=$${MICROGRAD_STEPS:-20} $(PY) -m pytest -q -p no:cacheprovider tests --nbmake $(wildcard notebooks/*.ipynb)
 
 demo: setup graphviz

@@ -28,6 +28,8 @@ _LAZY = {
     "forward_grad": "micrograd.explain",
     "Path": "micrograd.explain",
     "PathTable": "micrograd.explain",
+    "backward_steps": "micrograd.steps",
+    "BackwardSteps": "micrograd.steps",
 }
 
 __all__ = [

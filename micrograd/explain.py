@@ -115,6 +115,23 @@ def _path_counts(output: Value, wrt: Value, order: list[Value]) -> dict[Value, i
     return counts
 
 
+def _path_counts_to_output(order: list[Value]) -> dict[Value, int]:
+    """For every value in `order` (a topological order ending at the output), the number of
+    paths from it to the output.
+
+    The mirror image of `_path_counts`: one pass backwards, where the paths out of a value
+    are the paths out of each value that uses it, one edge longer (duplicates counted).
+    """
+    counts = dict.fromkeys(order, 0)
+    counts[order[-1]] = 1
+    for node in reversed(order):
+        through = counts[node]
+        if through:
+            for parent in node.parents:
+                counts[parent] += through
+    return counts
+
+
 def count_paths(output: Value, wrt: Value) -> int:
     """The exact number of paths from `wrt` to `output`, without listing them.
 

@@ -18,3 +18,6 @@ settings.register_profile("dev", deadline=None, print_blob=True)
 # "default" means a profile was chosen on purpose, so only then do we step in.
 if "CI" not in os.environ and getattr(settings, "_current_profile", "default") == "default":
     settings.load_profile("dev")
+
+# Headless Chromium for the page tests (tests/browser.py): `browser` and `page` fixtures.
+from browser import browser, page  # noqa: E402, F401

@@ -133,14 +133,48 @@ def test_graph_writes_an_svg_with_the_paths_highlighted(tmp_path):
 
 
 @needs_drawing
-def test_without_dot_an_svg_is_a_one_line_error_and_nothing_is_written(tmp_path):
+@pytest.mark.parametrize("flag, name", [("--graph", "graph.svg"), ("--html", "steps.html")])
+def test_without_dot_a_drawing_is_a_one_line_error_and_nothing_is_written(tmp_path, flag, name):
     env = {**os.environ, "PATH": str(tmp_path)}  # a PATH with no dot on it
-    target = tmp_path / "graph.svg"
-    result = run_cli("a*b", "a=2", "b=3", "--graph", str(target), env=env)
+    target = tmp_path / name
+    result = run_cli("a*b", "a=2", "b=3", flag, str(target), env=env)
     assert result.returncode == 2
     assert_one_line_error(result.stderr)
     assert "dot" in result.stderr
     assert not target.exists()
+
+
+# --------------------------------------------------------------------------- --steps and --html
+
+
+def test_steps_prints_the_step_table_after_the_paths(capsys):
+    assert main(["explain", "a*b + a", "a=2", "b=3", "--steps"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("backward() of a*b + a: 4 steps") :]
+    assert "     3  a → a*b        3      1         3             1 + 3 = 4           + term 2, final" in table
+    assert table.rstrip().endswith("gradients: ∂/∂a = 4, ∂/∂b = 2")
+
+
+@needs_drawing
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_html_writes_the_step_through_page_and_nothing_else(tmp_path):
+    target = tmp_path / "steps.html"
+    result = run_cli("a*a + a", "a=3", "--html", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith(f"step-through page written to {target}")
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "MicrogradSteps.mount" in page
+    assert page.count("<svg") == 0  # the frames are inside the JSON, with < escaped
+    assert "\\u003csvg" in page
+    assert "<title>backward() of a*a + a</title>" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]  # no temporary file left
+
+
+def test_html_into_a_missing_directory_is_refused_before_any_work(tmp_path):
+    result = run_cli("a*b", "a=2", "b=3", "--html", str(tmp_path / "nowhere" / "steps.html"))
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr)
+    assert "does not exist" in result.stderr
 
 
 # --------------------------------------------------------------------------- bad input

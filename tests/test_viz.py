@@ -684,3 +684,48 @@ def test_network_renders_to_svg():
     model, out = network_2332()
     svg = draw_network(model, outputs=out)._repr_svg_()
     assert "<svg" in svg and "hidden layer 1 (sigmoid)" in svg
+
+
+# --------------------------------------------------------------------------- network view: highlighted paths
+
+
+def weight_edges(source: str) -> dict[tuple[str, str], str]:
+    """(tail, head) of each weight's edge (into a label box or a neuron) and its colour."""
+    found = re.findall(r'^\s*(\w+) -> (\w+) \[.*?color="(#[0-9a-f]{6})"', source, flags=re.M)
+    return {(tail, head): colour for tail, head, colour in found}
+
+
+def test_network_highlights_the_six_paths_from_a_hidden_activation():
+    from micrograd.nielsen import trace
+
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = trace(model, [0.5, -1.0])  # the 2-3-3-2 network of notebook 3
+    source = draw_network(model, outputs=t.output, highlight=t.activations[0][0]).source
+    edges = weight_edges(source)
+    red = {edge for edge, colour in edges.items() if colour == RED}
+    # 3 weights out of that neuron, and all 3 × 2 weights into the outputs: two halves each (labelled edges)
+    into = {head for _, head in red if head.startswith("L")}
+    assert {tail for tail, _ in red if tail.startswith("L")} == {"L1_0", "L2_0", "L2_1", "L2_2"}
+    assert into == {"L2_0", "L2_1", "L2_2", "L3_0", "L3_1"}
+    assert len(red) == 2 * (3 + 6)
+    assert all(colour == DIMMED for edge, colour in edges.items() if edge not in red)
+    assert "6 paths from a of hidden layer 1, neuron 1 to the outputs" in source
+
+
+def test_network_highlights_from_a_weight_and_names_it():
+    model, _out = network_2332()
+    w = model.layers[0].neurons[1].w[0]  # from input 1 into hidden layer 1, neuron 2
+    source = draw_network(model, highlight=w).source
+    red = {edge for edge, colour in weight_edges(source).items() if colour == RED}
+    assert ("L0_0", "w1_1_0") in red and ("w1_1_0", "L1_1") in red
+    assert "6 paths from the weight input 1 → hidden layer 1, neuron 2 to the outputs" in source
+
+
+def test_network_highlight_refuses_values_that_are_not_in_the_drawing():
+    model, out = network_2332()
+    with pytest.raises(ValueError, match=r"highlight: .* is none of the model.s weights and biases"):
+        draw_network(model, highlight=Value(1.0))
+    with pytest.raises(ValueError, match="pass x or outputs for z, a"):
+        draw_network(model, highlight=out[0])
+    with pytest.raises(TypeError, match="highlight must be a Value"):
+        draw_network(model, highlight="w")

@@ -2,12 +2,15 @@
 
     $ micrograd explain "a*b + a" a=2 b=3
     $ micrograd explain "tanh(w*x + b)" w=0.5 x=2 b=-1 --wrt w --graph neuron.svg
+    $ micrograd explain "a*b + a" a=2 b=3 --steps --html steps.html
 
 The expression is parsed over a whitelist (`micrograd.expression`), never evaluated as
 Python. For each input asked about (``--wrt``, default all) it prints the path table: each
 path, its local derivatives, their product, the sum, and ``backward()``'s number beside it.
 ``--graph FILE`` draws the graph with those paths highlighted (the format follows the
-suffix: .svg, .png, .pdf, or .dot for the DOT text, which needs no Graphviz).
+suffix: .svg, .png, .pdf, or .dot for the DOT text, which needs no Graphviz). ``--steps``
+prints the backward pass step by step (`micrograd.backward_steps`), ``--html FILE`` writes
+the self-contained page that steps through it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from micrograd.cli import UsageError
 from micrograd.engine import Value
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
 from micrograd.expression import Expression, parse
+from micrograd.steps import backward_steps
 
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
 CLI_LIMIT = 1000  # paths listed per input unless --limit says otherwise
@@ -43,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--graph", metavar="FILE", help="also draw the graph, paths highlighted (.svg .png .pdf .dot)")
     parser.add_argument(
+        "--steps", action="store_true", help="print backward() step by step: one row per edge, the sums flagged"
+    )
+    parser.add_argument("--html", metavar="FILE", help="write a page that steps through backward() (opens offline)")
+    parser.add_argument(
         "--limit",
         type=int,
         default=CLI_LIMIT,
@@ -56,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise UsageError(f"--limit must be at least 0, got {args.limit}")
     graph_format = _graph_format(args.graph) if args.graph else None
+    if args.html:
+        _check_directory("--html", args.html)
     values = parse_assignments(args.assignments)
     expr = parse(args.expression, values)
     wrt = _chosen_inputs(args.wrt, expr)
@@ -73,6 +83,15 @@ def run(args: argparse.Namespace) -> int:
         print()
         _draw(expr, highlighted, args.graph, graph_format)
         print(f"graph written to {args.graph}")
+    if args.steps or args.html:
+        steps = backward_steps(output)
+        if args.steps:
+            print()
+            print(steps)
+        if args.html:
+            print()
+            _write_page(steps, expr, args.html)
+            print(f"step-through page written to {args.html}")
     return 0
 
 
@@ -159,10 +178,24 @@ def _graph_format(path: str) -> str:
     if suffix not in GRAPH_FORMATS:
         shown = f"'.{suffix}'" if suffix else "no suffix"
         raise UsageError(f"--graph {path}: unsupported file type {shown} (use .svg, .png, .pdf or .dot)")
+    _check_directory("--graph", path)
+    return suffix
+
+
+def _check_directory(flag: str, path: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"--graph {path}: the directory {directory} does not exist")
-    return suffix
+        raise UsageError(f"{flag} {path}: the directory {directory} does not exist")
+
+
+def _write_page(steps, expr: Expression, path: str) -> None:
+    """The step-through page (frames drawn by dot), written atomically."""
+    try:
+        steps.save_html(path, title=f"backward() of {expr.text}")
+    except ImportError as error:  # no graphviz package: viz says how to install it
+        raise UsageError(f"--html: {error}") from None
+    except RuntimeError as error:  # no dot program
+        raise UsageError(f"--html {path}: {error}") from None
 
 
 def _draw(expr: Expression, highlighted: list[Path | Value], path: str, graph_format: str) -> None:

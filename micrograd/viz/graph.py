@@ -161,7 +161,8 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
     return "constant"
 
 
-def _value_label(node: Value, kind: str, marked: bool) -> str:
+def _value_label(node: Value, kind: str, marked: bool, grad: str | None = None) -> str:
+    """A value's box: label, data and grad; `grad` replaces the grad cell's text (HTML-like)."""
     fill, border, ink = KIND_COLOURS[kind]
     if marked:
         border = HIGHLIGHT
@@ -169,7 +170,7 @@ def _value_label(node: Value, kind: str, marked: bool) -> str:
     cells = []
     if node.label:
         cells.append(f"<B>{_escape(node.label)}</B>")
-    cells += [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}"]
+    cells += [f"data {fmt(node.data)}", f"grad {fmt(node.grad)}" if grad is None else grad]
     row = "<VR/>".join(f'<TD><FONT COLOR="{ink}">{cell}</FONT></TD>' for cell in cells)
     return (
         f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
@@ -177,7 +178,8 @@ def _value_label(node: Value, kind: str, marked: bool) -> str:
     )
 
 
-def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool) -> str:
+def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool, extra: Sequence[str] = ()) -> str:
+    """The kinds of value drawn, what edge numbers mean, and `extra` cells (HTML-like)."""
     cells = []
     for kind in KIND_COLOURS:
         if kind in kinds:
@@ -188,6 +190,7 @@ def _legend(kinds: set[str], show_local_grads: bool, highlighted: bool) -> str:
         cells.append("<TD>edge numbers: local derivatives ∂out/∂in</TD>")
     if highlighted:
         cells.append(f'<TD><FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT></TD>')
+    cells += [f"<TD>{cell}</TD>" for cell in extra]
     table = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
     return f'<<FONT POINT-SIZE="10">{table}</FONT>>'
 
@@ -201,15 +204,12 @@ def _draw_operation(
     i: int,
     node: Value,
     index: dict[Value, int],
-    marked_edges: set[Edge],
-    show_local_grads: bool,
-    dim_others: bool,
-    hidden: set[Value],
+    edges: Sequence[dict[str, str] | None],
+    out_edge: dict[str, str],
+    marked: bool,
 ) -> None:
-    """The oval of the op that made value `i`, its edge into the value, and one edge per
-    parent (two for ``a * a``) labelled with the local derivative; none from `hidden` parents."""
-    plain = _DIMMED_EDGE if dim_others else {}
-    marked = any((node, j) in marked_edges for j in range(len(node.parents)))
+    """The oval of the op that made value `i`, its edge into the value (attributes `out_edge`),
+    and one edge per parent (two for ``a * a``) with attributes ``edges[j]``, left out where None."""
     drawing.node(
         f"op{i}",
         f"<{_escape(node.op)}>",
@@ -221,12 +221,31 @@ def _draw_operation(
         margin="0.04,0.02",
         height="0.3",
     )
-    drawing.edge(f"op{i}", f"v{i}", **(_MARKED_EDGE if marked else plain))
+    drawing.edge(f"op{i}", f"v{i}", **out_edge)
+    for parent, attributes in zip(node.parents, edges):
+        if attributes is not None:
+            drawing.edge(f"v{index[parent]}", f"op{i}", **attributes)
+
+
+def _highlighted_operation(
+    drawing: graphviz.Digraph,
+    i: int,
+    node: Value,
+    index: dict[Value, int],
+    marked_edges: set[Edge],
+    show_local_grads: bool,
+    dim_others: bool,
+    hidden: set[Value],
+) -> None:
+    """draw_dot's operation: edges labelled with local derivatives, the marked ones in red,
+    the others dimmed when something is highlighted; none from `hidden` parents."""
+    plain = _DIMMED_EDGE if dim_others else {}
+    edges = []
     for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-        if parent in hidden:
-            continue
         label = {"label": fmt(local)} if show_local_grads else {}
-        drawing.edge(f"v{index[parent]}", f"op{i}", **label, **(_MARKED_EDGE if (node, j) in marked_edges else plain))
+        edges.append(None if parent in hidden else {**label, **(_MARKED_EDGE if (node, j) in marked_edges else plain)})
+    marked = any((node, j) in marked_edges for j in range(len(node.parents)))
+    _draw_operation(drawing, i, node, index, edges, _MARKED_EDGE if marked else plain, marked)
 
 
 def _describe(i: int, node: Value, index: dict[Value, int]) -> str:
@@ -319,7 +338,7 @@ def draw_dot(
         kinds.add(kind)
         drawing.node(f"v{i}", _value_label(node, kind, node in marked_nodes), shape="plain")
         if node.parents:
-            _draw_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
+            _highlighted_operation(drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden)
     if legend:
         drawing.attr(label=_legend(kinds, show_local_grads, highlighting), labelloc="b", labeljust="l")
     drawing.text_summary = _text_summary(order, index)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
+from math import prod
 from typing import TYPE_CHECKING, Any
 
 from micrograd.engine import Value, enable_grad
 from micrograd.viz._core import (
+    DIMMED,
     GRAD_INK,
+    HIGHLIGHT,
     KIND_COLOURS,
     _check_limit,
     _escape,
@@ -53,6 +56,26 @@ class _Trace:
     z: list[list[Value]]  # z[layer][neuron]
     a: list[list[Value]]
     grads: bool  # whether their grads mean something (the caller ran backward on them)
+
+
+Spot = tuple[int, int]  # (column, index): column 0 holds the inputs, column c the neurons of layer c
+Weight = tuple[int, int, int]  # (c, k, i): the weight into neuron k of column c from node i of column c - 1
+
+
+def _own_grad(value: Value) -> float:
+    return value.grad
+
+
+@dataclass
+class _Marks:
+    """What a network drawing makes stand out, and where its gradients come from."""
+
+    grad: Callable[[Value], float | None] = _own_grad  # None: not known yet, drawn as "?"
+    spots: set[Spot] = field(default_factory=set)  # neurons (or inputs) with a red border
+    weights: set[Weight] = field(default_factory=set)  # weights drawn thick in `colour`
+    colour: str = HIGHLIGHT
+    dim_others: bool = False  # grey out the weights not in `weights`
+    caption: str = ""  # a line above the legend
 
 
 def _trace(layers: list, outputs: list[Value], grads: bool) -> _Trace:
@@ -113,9 +136,18 @@ _WEIGHT_LABEL_WIDTH = 1.2
 _AUTO_WEIGHT_LABELS_UP_TO = 12  # weights between two columns; beyond this the labels crowd
 
 
-def _network_table(title: str, rows: list[tuple[str, float, float | None]], colours: tuple, grads: bool) -> str:
-    """A neuron (or input) as a small table: name, value and ∂C/∂(name) per row."""
+def _grad_text(grad: float | None) -> str:
+    return "?" if grad is None else fmt(grad)
+
+
+def _network_table(
+    title: str, rows: list[tuple[str, float, str | None]], colours: tuple, grads: bool, marked: bool = False
+) -> str:
+    """A neuron (or input) as a small table: name, value and ∂C/∂(name) (as text) per row;
+    a red border when `marked`."""
     fill, border, _ = colours
+    if marked:
+        border = HIGHLIGHT
     span = 3 if grads else 2
     cells = [f'<TR><TD COLSPAN="{span}"><B>{title}</B></TD></TR>']
     if rows:
@@ -125,11 +157,12 @@ def _network_table(title: str, rows: list[tuple[str, float, float | None]], colo
         grad_cell = ""
         if grads:
             # An empty cell, not an empty FONT: graphviz rejects <FONT></FONT>.
-            shown = f'<FONT COLOR="{GRAD_INK}">{fmt(grad)}</FONT>' if grad is not None else ""
+            shown = f'<FONT COLOR="{GRAD_INK}">{grad}</FONT>' if grad is not None else ""
             grad_cell = f'<TD ALIGN="RIGHT">{shown}</TD>'
         cells.append(f'<TR><TD ALIGN="LEFT"><I>{name}</I></TD><TD ALIGN="RIGHT">{fmt(value)}</TD>{grad_cell}</TR>')
+    width = 2 if marked else 1
     return (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
+        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" BGCOLOR="{fill}" COLOR="{border}">'
         f"{''.join(cells)}</TABLE>>"
     )
 
@@ -138,9 +171,8 @@ def _weight_colour(w: float) -> str:
     return "#3b6fb6" if w >= 0 else "#c0392b"  # blue excites, red inhibits
 
 
-def _weight_label(w: Value, grads: bool) -> str:
-    colour = _weight_colour(w.data)
-    grad = f'<TR><TD><FONT COLOR="{GRAD_INK}">∂C/∂w {fmt(w.grad)}</FONT></TD></TR>' if grads else ""
+def _weight_label(w: Value, grads: bool, marks: _Marks, colour: str) -> str:
+    grad = f'<TR><TD><FONT COLOR="{GRAD_INK}">∂C/∂w {_grad_text(marks.grad(w))}</FONT></TD></TR>' if grads else ""
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" STYLE="rounded" BGCOLOR="white" '
         f'COLOR="{colour}"><TR><TD><FONT COLOR="{colour}">w {fmt(w.data)}</FONT></TD></TR>{grad}</TABLE>>'
@@ -151,13 +183,20 @@ def _pos(x: float, y: float) -> str:
     return f"{x:.2f},{y:.2f}!"  # "!" pins the node where we put it
 
 
-def _network_legend(trace: _Trace | None, grads: bool) -> str:
+def _network_legend(trace: _Trace | None, grads: bool, marks: _Marks) -> str:
     parts = ["blue: w &gt; 0, red: w &lt; 0, thicker: larger |w|"]
+    if marks.dim_others:
+        parts[0] = f'<FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT>, other weights grey'
     if grads:
-        parts.append("∂C/∂·: grads from your backward()")
+        parts.append(
+            "∂C/∂·: grads from your backward()" if marks.grad is _own_grad else "∂C/∂·: known so far, ? not yet"
+        )
     if trace and trace.grads:
         parts.append("δ = ∂C/∂z")
-    return f'<<FONT POINT-SIZE="10">{"   ·   ".join(parts)}</FONT>>'
+    legend = "   ·   ".join(parts)
+    if marks.caption:
+        legend = f'<FONT COLOR="{HIGHLIGHT}" POINT-SIZE="12">{_escape(marks.caption)}</FONT><BR/>{legend}'
+    return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
 
 
 def draw_network(
@@ -168,6 +207,7 @@ def draw_network(
     show_weights: bool | None = None,
     show_grads: bool = True,
     max_neurons: int | None = DEFAULT_MAX_NEURONS,
+    highlight: Value | None = None,
 ) -> graphviz.Digraph:
     """Draw an MLP as columns of neurons, as in Nielsen's "Neural Networks and Deep
     Learning", chapter 2.
@@ -186,6 +226,10 @@ def draw_network(
         after you ran ``backward()`` on a cost C made from it: the drawing also shows
         ∂C/∂z (Nielsen's δ) and ∂C/∂a of every neuron, exactly as your backward pass
         computed them.
+
+    `highlight` makes every path from one value to the outputs (and so to the cost) stand
+    out: a weight or bias of the model, or (with `x` or `outputs`) an input, or a neuron's
+    z or a. From a hidden activation of the 2-3-3-2 network there are 3 × 2 = 6 paths.
 
     More than `max_neurons` inputs and neurons raise ``ValueError`` (None: no limit).
 
@@ -217,24 +261,94 @@ def draw_network(
         trace = _trace(layers, _value_list("outputs", outputs), grads=True)
     elif x is not None:
         trace = _trace(layers, _forward(layers, x), grads=False)
+    marks = _Marks()
+    if highlight is not None:
+        marks = _paths_from(highlight, layers, trace, sizes)
+    return _network_drawing(layers, sizes, trace, show_weights, show_grads, marks)
 
+
+def _network_drawing(
+    layers: list, sizes: list[int], trace: _Trace | None, show_weights: bool, show_grads: bool, marks: _Marks
+) -> graphviz.Digraph:
+    """The network view of checked arguments, emphasising what `marks` says."""
     layout = _NetworkLayout(sizes, rows=2 + (3 if trace else 1), grads=show_grads, weight_labels=show_weights)
     drawing = _new_drawing("network", engine="neato", outputorder="edgesfirst", splines="line")
-    drawing.attr(label=_network_legend(trace, show_grads), labelloc="b")
-    text = []
+    drawing.attr(label=_network_legend(trace, show_grads, marks), labelloc="b")
+    text = [marks.caption] if marks.caption else []
     for c, n in enumerate(sizes):
         drawing.node(f"title{c}", _column_title(layers, c), shape="plaintext", fontcolor="#505050", pos=layout.title(c))
         for k in range(n):
-            label, line = _input_node(trace, k, show_grads) if c == 0 else _neuron_node(layers, trace, c, k, show_grads)
+            if c == 0:
+                label, line = _input_node(trace, k, show_grads, marks)
+            else:
+                label, line = _neuron_node(layers, trace, c, k, show_grads, marks)
             drawing.node(f"L{c}_{k}", label, shape="plain", pos=layout.node(c, k))
             text.append(line)
     largest = max(abs(w.data) for layer in layers for neuron in layer.neurons for w in neuron.w) or 1.0
     for c in range(1, len(sizes)):
         for k, neuron in enumerate(layers[c - 1].neurons):
             for i, w in enumerate(neuron.w):
-                _draw_weight(drawing, layout, (c - 1, i), (c, k), w, largest, show_weights, show_grads)
+                _draw_weight(drawing, layout, (c - 1, i), (c, k), w, largest, show_weights, show_grads, marks)
     drawing.text_summary = "\n".join(text)
     return drawing
+
+
+def _paths_from(start: object, layers: list, trace: _Trace | None, sizes: list[int]) -> _Marks:
+    """Marks for every path from `start` (a weight, a bias, an input, a z or an a) to the outputs.
+
+    The network is fully connected, so from neuron k of column c every neuron of every later
+    column is reached, and the paths number the product of the later columns' sizes.
+    """
+    if not isinstance(start, Value):
+        raise TypeError(
+            f"highlight must be a Value of the network (a weight, bias, z or a), got {type(start).__name__}"
+        )
+    spot, weights, name = _locate(start, layers, trace)
+    c, k = spot
+    marked = {spot} | {(later, j) for later in range(c + 1, len(sizes)) for j in range(sizes[later])}
+    weights |= {(c + 1, j, k) for j in range(sizes[c + 1])} if c + 1 < len(sizes) else set()
+    weights |= {
+        (later, j, i)
+        for later in range(c + 2, len(sizes))
+        for j in range(sizes[later])
+        for i in range(sizes[later - 1])
+    }
+    count = prod(sizes[c + 1 :])
+    caption = f"{count} path{'' if count == 1 else 's'} from {name} to the output{'s' if sizes[-1] > 1 else ''}"
+    return _Marks(spots=marked, weights=weights, dim_others=True, caption=caption)
+
+
+def _spot_name(layers: list, spot: Spot) -> str:
+    """``input 2``, ``hidden layer 1, neuron 3``, ``output layer, neuron 1``."""
+    c, k = spot
+    return f"input {k + 1}" if c == 0 else f"{_column_title(layers, c, activation=False)}, neuron {k + 1}"
+
+
+def _locate(value: Value, layers: list, trace: _Trace | None) -> tuple[Spot, set[Weight], str]:
+    """Where `value` sits in the drawing: its neuron (or input), the weight it is (if one), a name."""
+    for c, layer in enumerate(layers, 1):
+        for k, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                if w is value:
+                    return (
+                        (c, k),
+                        {(c, k, i)},
+                        f"the weight {_spot_name(layers, (c - 1, i))} → {_spot_name(layers, (c, k))}",
+                    )
+            if neuron.b is value:
+                return (c, k), set(), f"b of {_spot_name(layers, (c, k))}"
+    if trace is not None:
+        for i, x in enumerate(trace.inputs):
+            if x is value:
+                return (0, i), set(), f"input {i + 1}"
+        for c, (zs, acts) in enumerate(zip(trace.z, trace.a), 1):
+            for k, (z, a) in enumerate(zip(zs, acts)):
+                if value is z or value is a:
+                    return (c, k), set(), f"{'a' if value is a else 'z'} of {_spot_name(layers, (c, k))}"
+    where = "the model's weights and biases" + (
+        " or the traced forward pass" if trace else " (pass x or outputs for z, a)"
+    )
+    raise ValueError(f"highlight: {value!r} is none of {where}")
 
 
 class _NetworkLayout:
@@ -300,21 +414,29 @@ def _draw_weight(
     largest: float,
     labelled: bool,
     grads: bool,
+    marks: _Marks,
 ) -> None:
-    """One weight: an edge coloured by its sign, as thick as |w|, labelled on the way."""
+    """One weight: an edge coloured by its sign (red and thick when marked, grey when
+    others are), as thick as |w|, labelled on the way."""
     tail, head = f"L{source[0]}_{source[1]}", f"L{target[0]}_{target[1]}"
-    style = {"color": _weight_colour(w.data), "penwidth": f"{0.6 + 2.4 * abs(w.data) / largest:.2f}"}
+    colour, width = _weight_colour(w.data), 0.6 + 2.4 * abs(w.data) / largest
+    if (*target, source[1]) in marks.weights:
+        colour, width = marks.colour, max(width, 2.5)
+    elif marks.dim_others:
+        colour = DIMMED
+    style = {"color": colour, "penwidth": f"{width:.2f}"}
     if not labelled:
         drawing.edge(tail, head, **style)
         return
     # The label is a node on the edge: two straight halves look like one line through it.
     box = f"w{target[0]}_{target[1]}_{source[1]}"
-    drawing.node(box, _weight_label(w, grads), shape="plain", fontsize="10", pos=layout.weight_label(source, target))
+    label = _weight_label(w, grads, marks, colour)
+    drawing.node(box, label, shape="plain", fontsize="10", pos=layout.weight_label(source, target))
     drawing.edge(tail, box, arrowhead="none", **style)
     drawing.edge(box, head, **style)
 
 
-def _input_node(trace: _Trace | None, i: int, show_grads: bool) -> tuple[str, str]:
+def _input_node(trace: _Trace | None, i: int, show_grads: bool, marks: _Marks) -> tuple[str, str]:
     """The i-th input's table and its line in the text fallback."""
     value = trace.inputs[i] if trace else None
     title = _escape(value.label) if value is not None and value.label else f"x<SUB>{i + 1}</SUB>"
@@ -322,28 +444,31 @@ def _input_node(trace: _Trace | None, i: int, show_grads: bool) -> tuple[str, st
     rows = []
     line = f"input x{i + 1}"
     if value is not None:
-        rows.append(("x", value.data, value.grad if grads else None))
-        line += f": {fmt(value.data)}" + (f" (∂C/∂x {fmt(value.grad)})" if grads else "")
-    return _network_table(title, rows, KIND_COLOURS["input"], grads), line
+        grad = _grad_text(marks.grad(value))
+        rows.append(("x", value.data, grad if grads else None))
+        line += f": {fmt(value.data)}" + (f" (∂C/∂x {grad})" if grads else "")
+    return _network_table(title, rows, KIND_COLOURS["input"], grads, (0, i) in marks.spots), line
 
 
-def _neuron_node(layers: list, trace: _Trace | None, c: int, k: int, show_grads: bool) -> tuple[str, str]:
+def _neuron_node(
+    layers: list, trace: _Trace | None, c: int, k: int, show_grads: bool, marks: _Marks
+) -> tuple[str, str]:
     """Neuron k of layer c (1 = first hidden layer): its table and its text lines."""
     neuron = layers[c - 1].neurons[k]
 
     def shown(name: str, v: Value, grad_known: bool) -> str:
-        return f"{name} {fmt(v.data)}" + (f" (∂C/∂{name} {fmt(v.grad)})" if grad_known else "")
+        return f"{name} {fmt(v.data)}" + (f" (∂C/∂{name} {_grad_text(marks.grad(v))})" if grad_known else "")
 
-    rows = [("b", neuron.b.data, neuron.b.grad)]
+    rows = [("b", neuron.b.data, _grad_text(marks.grad(neuron.b)))]
     parts = [shown("b", neuron.b, show_grads)]
     if trace:
         z, a = trace.z[c - 1][k], trace.a[c - 1][k]
         grads = show_grads and trace.grads
-        rows += [("z", z.data, z.grad if grads else None), ("a", a.data, a.grad if grads else None)]
+        rows += [(name, v.data, _grad_text(marks.grad(v)) if grads else None) for name, v in (("z", z), ("a", a))]
         parts += [shown("z", z, grads), shown("a", a, grads)]
     source = "x" if c == 1 else "neuron "
     weights = [shown("w", w, show_grads) + f" from {source}{i + 1}" for i, w in enumerate(neuron.w)]
     name = f"{_column_title(layers, c, activation=False)}, neuron {k + 1} ({neuron.activation})"
     line = f"{name}: {', '.join(parts)}\n    " + "; ".join(weights)
     colours = KIND_COLOURS["output" if c == len(layers) else "interior"]
-    return _network_table(f"neuron {k + 1}", rows, colours, show_grads), line
+    return _network_table(f"neuron {k + 1}", rows, colours, show_grads, (c, k) in marks.spots), line

@@ -1,0 +1,433 @@
+"""Watch `backward()` add up the paths: the backward pass as a sequence of steps.
+
+`backward_steps(output)` records, without touching any ``.grad``, what ``output.backward()``
+does, one step per edge in exactly its order: the local derivative of the edge, the
+gradient arriving from the child (``upstream``), their product (``contribution``) and the
+parent's running sum before and after it is added. A value used in several places receives
+several contributions: the second one is where the sum over paths happens.
+
+>>> from micrograd import Value
+>>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+>>> out = a * b + a
+>>> steps = backward_steps(out)
+>>> [(s.parent.label or s.parent.op, s.contribution, s.after) for s in steps]
+[('*', 1.0, 1.0), ('a', 1.0, 1.0), ('a', 3.0, 4.0), ('b', 2.0, 2.0)]
+>>> steps[2].summing, steps[2].final       # a's second contribution: 1 + 3 = 4, and no more to come
+(True, True)
+>>> print(steps)                                                # doctest: +NORMALIZE_WHITESPACE
+backward() of a*b + a: 4 steps, one per edge; 1 sum
+  step  edge               local  upstream  contribution  ∂(a*b + a)/∂parent  note
+     1  a*b → a*b + a      1      1         1             1                   first, final
+     2  a → a*b + a        1      1         1             1                   first
+     3  a → a*b            3      1         3             1 + 3 = 4           + term 2, final
+     4  b → a*b            2      1         2             2                   first, final
+  gradients: ∂/∂a = 4, ∂/∂b = 2
+
+Frame ``k`` of the pass is the graph after steps ``1..k`` (``steps[:k]``; frame 0 is before
+any step, when only the output's gradient, 1, is known): `grads_after(k)` gives the gradients
+known then, ``steps.draw(k)`` draws it, ``steps.widget()`` steps through it in Jupyter and
+``steps.save_html(path)`` writes a page that does so in any browser.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
+
+from micrograd.engine import Value, topological_order
+from micrograd.explain import Path, _grouped, _names_for, _number_text, _path_counts_to_output, _route, paths
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["BackwardSteps", "Step", "backward_steps"]
+
+_FEW_PATHS = 4  # a step lists the paths behind its contribution when there are at most this many
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One edge of the backward pass: ``parent.grad += local * child.grad``.
+
+    Attributes:
+        number: 1 for the first step ``backward()`` takes, 2 for the next…
+        child: the value whose gradient flows back (already final: every value that uses
+            it came earlier).
+        parent: ``child.parents[argument]``, the value receiving the contribution.
+        argument: which argument of the child the parent is (``a * a`` has steps for 0 and 1).
+        local: ∂child/∂parent, recorded at the forward pass.
+        upstream: the child's gradient, ∂output/∂child.
+        contribution: ``local * upstream``.
+        before, after: the parent's running sum around this step (``after = before +
+            contribution``, the very float ``backward()`` computes).
+        term: which contribution to the parent this is (1 the first; 0 when skipped).
+        final: nothing more will be added to the parent after this step.
+        skipped: the child's gradient is 0, and ``backward()`` skips a value with gradient 0
+            (it would add nothing, and it keeps ``0 * inf`` from becoming NaN). The step
+            is listed so that every edge has its step, but adds nothing: ``after == before``.
+        path_count: how many paths from the parent to the output begin with this edge; the
+            contribution is their sum (the child's gradient sums the paths beyond it).
+    """
+
+    number: int
+    child: Value
+    parent: Value
+    argument: int
+    local: float
+    upstream: float
+    contribution: float
+    before: float
+    after: float
+    term: int
+    final: bool
+    skipped: bool
+    path_count: int
+    output: Value = field(repr=False)
+
+    @property
+    def first(self) -> bool:
+        """The first contribution the parent receives."""
+        return self.term == 1
+
+    @property
+    def summing(self) -> bool:
+        """A further contribution to a parent that already has one: the sum over paths happening."""
+        return self.term > 1
+
+    def paths(self, limit: int | None = 1000) -> list[Path]:
+        """The paths from the parent to the output that begin with this edge: their
+        products add up to the contribution (to rounding). ``ValueError`` past `limit`."""
+        output = self.output
+        tails = paths(output, self.child, limit=limit) if self.child is not output else [Path((output,), (), ())]
+        return [
+            Path((self.parent, *tail.nodes), (self.local, *tail.local_grads), (self.argument, *tail.edge_indices))
+            for tail in tails
+        ]
+
+
+def backward_steps(output: Value) -> BackwardSteps:
+    """The backward pass of `output` as steps, in exactly the order ``output.backward()`` takes.
+
+    Nothing is computed twice and no ``.grad`` is read or written: replaying the steps
+    gives, for every value, the very float ``backward()`` leaves in its ``.grad`` (same
+    additions in the same order), so the steps are right whether or not you ran it.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"backward_steps needs a Value (the output), got {type(output).__name__} {output!r}")
+    return BackwardSteps(output)
+
+
+class BackwardSteps:
+    """The steps of one backward pass (a sequence of `Step`), and the frames between them.
+
+    Printing it (or showing it in a notebook) gives the step table. `grads_after(k)` is the
+    state after ``k`` steps; `draw(k)`, `widget()` and `save_html(path)` show it.
+
+    Attributes:
+        output: the value whose backward pass this is.
+        order: its graph in topological order (``backward()`` walks it backwards).
+    """
+
+    max_rows = 40  # rows printed; a longer pass shows its first and last steps
+
+    def __init__(self, output: Value) -> None:
+        self.output = output
+        self.order = topological_order(output)
+        counts = _path_counts_to_output(self.order)
+        last_step: dict[Value, int] = {}  # the index of the last step into each value
+        grads: dict[Value, float] = {output: 1.0}
+        records = []
+        for child in reversed(self.order):
+            upstream = grads.get(child, 0.0)
+            for j, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
+                before = grads.get(parent, 0.0)
+                # backward() skips a child whose gradient is 0; so do we, adding nothing.
+                after = before + local * upstream if upstream else before
+                grads[parent] = after
+                records.append((child, parent, j, local, upstream, before, after, not upstream))
+                last_step[parent] = len(records) - 1
+        terms: dict[Value, int] = {}
+        steps = []
+        for i, (child, parent, j, local, upstream, before, after, skipped) in enumerate(records):
+            term = 0 if skipped else terms.get(parent, 0) + 1
+            if term:
+                terms[parent] = term
+            steps.append(
+                Step(
+                    i + 1, child, parent, j, local, upstream, local * upstream, before, after,
+                    term, last_step[parent] == i, skipped, counts[child], output,
+                )
+            )  # fmt: skip
+        self._steps = tuple(steps)
+        self._final = grads
+        self._names: dict[Value, str] | None = None
+
+    # -- the sequence
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Step, ...]: ...
+
+    def __getitem__(self, index):
+        return self._steps[index]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._steps)
+
+    @property
+    def sums(self) -> int:
+        """How many steps add a further contribution to a value (where paths are summed)."""
+        return sum(step.summing for step in self._steps)
+
+    def grads_after(self, k: int | None = None) -> dict[Value, float]:
+        """Every gradient known after the first `k` steps (default: all of them).
+
+        Frame 0 knows only the output's (1.0). A value is known once a step has reached it,
+        even a skipped one (its gradient is then 0). After all steps this is, value for
+        value, bit for bit, what ``backward()`` leaves in ``.grad``.
+        """
+        k = self._frame(k)
+        grads = {self.output: 1.0}
+        for step in self._steps[:k]:
+            grads[step.parent] = step.after
+        return grads
+
+    def terms_after(self, node: Value, k: int | None = None) -> list[float]:
+        """The contributions `node` has received in the first `k` steps, in order."""
+        return [s.contribution for s in self._steps[: self._frame(k)] if s.parent is node and not s.skipped]
+
+    def _frame(self, k: int | None) -> int:
+        if k is None:
+            return len(self._steps)
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self._steps):
+            raise ValueError(f"frame must be an int from 0 to {len(self._steps)} (the number of steps), got {k!r}")
+        return k
+
+    # -- names and text
+
+    def names(self) -> dict[Value, str]:
+        """A short unique name for every value, as the path tables write them (``a*b``, ``tanh(x)``)."""
+        if self._names is None:
+            self._names = _names_for(self.output, self.order)
+        return self._names
+
+    def edge_text(self, step: Step) -> str:
+        """``a → a*b``; parallel edges carry the argument: ``a →₀ a*a``."""
+        return _route(Path((step.parent, step.child), (step.local,), (step.argument,)), self.names())
+
+    def sum_text(self, node: Value, k: int | None = None, number=_number_text) -> str:
+        """`node`'s gradient after `k` steps, written as the sum it is: ``-0.0164 = 0.006 + (-0.0223)``,
+        or ``?`` while no step has reached it."""
+        k = self._frame(k)
+        grads = self.grads_after(k)
+        if node not in grads:
+            return "?"
+        terms = self.terms_after(node, k)
+        total = number(grads[node])
+        if len(terms) < 2:
+            return total
+        shown = [number(t) for t in terms]
+        if len(shown) > 6:
+            shown = [*shown[:3], f"…({len(shown) - 5} more)…", *shown[-2:]]
+        return f"{total} = " + " + ".join(
+            t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(shown)
+        )
+
+    def _step_cells(self, step: Step) -> tuple[str, ...]:
+        """(step, edge, local, upstream, contribution, running sum, note) for the tables."""
+        n = _number_text
+        if step.skipped:
+            running, note = n(step.after), "skipped: upstream is 0, nothing added"
+        elif step.summing:
+            contribution = n(step.contribution)
+            contribution = f"({contribution})" if contribution.startswith("-") else contribution
+            running, note = f"{n(step.before)} + {contribution} = {n(step.after)}", f"+ term {step.term}"
+        else:
+            running, note = n(step.after), "first"
+        if step.final:
+            note += ", final"
+        return (
+            str(step.number), self.edge_text(step), n(step.local), n(step.upstream), n(step.contribution),
+            running, note,
+        )  # fmt: skip
+
+    def _heading(self) -> str:
+        n = len(self)
+        sums = self.sums
+        return (
+            f"backward() of {self.names()[self.output]}: {n} step{'' if n == 1 else 's'}, one per edge; "
+            f"{sums} sum{'' if sums == 1 else 's'}"
+        )
+
+    def _grad_column(self) -> str:
+        return f"∂{_grouped(self.names()[self.output])}/∂parent"
+
+    def _shown_rows(self) -> tuple[list[Step], int, list[Step]]:
+        """The steps printed before and after the elided middle, and how many are left out."""
+        if len(self) <= self.max_rows:
+            return list(self._steps), 0, []
+        half = self.max_rows // 2
+        return list(self._steps[:half]), len(self) - 2 * half, list(self._steps[-half:])
+
+    def _leaf_grads(self) -> str:
+        """``∂/∂a = 4, ∂/∂b = 2`` for the labelled leaves (at most 8), or ``""``."""
+        leaves = [node for node in self.order if node.is_leaf() and node.label and node is not self.output]
+        names = self.names()
+        shown = [f"∂/∂{names[node]} = {_number_text(self._final.get(node, 0.0))}" for node in leaves[:8]]
+        if len(leaves) > 8:
+            shown.append(f"… {len(leaves) - 8} more")
+        return ", ".join(shown)
+
+    def __str__(self) -> str:
+        head, hidden, tail = self._shown_rows()
+        header = ("step", "edge", "local", "upstream", "contribution", self._grad_column(), "note")
+        rows = [self._step_cells(s) for s in head + tail]
+        widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+
+        def line(cells: tuple[str, ...]) -> str:
+            padded = [cells[0].rjust(widths[0]), *(cell.ljust(w) for cell, w in zip(cells[1:], widths[1:]))]
+            return ("  " + "  ".join(padded)).rstrip()
+
+        lines = [self._heading(), line(header)]
+        lines += [line(row) for row in rows[: len(head)]]
+        if hidden:
+            lines.append(f"  {'':>{widths[0]}}  … {hidden} more steps not shown …")
+        lines += [line(row) for row in rows[len(head) :]]
+        if not self._steps:
+            lines.append("  (no edges: the output is a leaf, its gradient is 1)")
+        if self._steps and any(not s.skipped for s in self._steps) and self._leaf_grads():
+            lines.append(f"  gradients: {self._leaf_grads()}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head, hidden, tail = self._shown_rows()
+        header = ("step", "edge", "local", "upstream", "contribution", self._grad_column(), "note")
+        out = [
+            '<table class="micrograd-steps">',
+            f"<caption style='caption-side: top; text-align: left'><b>{e(self._heading())}</b></caption>",
+            "<thead><tr>" + "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in header) + "</tr></thead>",
+            "<tbody>",
+        ]
+
+        def row(step: Step) -> str:
+            style = " style='background:#fff3cd; font-weight:bold'" if step.summing else ""
+            cells = "".join(f"<td style='text-align:left'>{e(c)}</td>" for c in self._step_cells(step))
+            return f"<tr class='{_row_class(step)}'{style}>{cells}</tr>"
+
+        out += [row(s) for s in head]
+        if hidden:
+            out.append(
+                f"<tr><td></td><td colspan='6' style='text-align:left'>… {hidden} more steps not shown …</td></tr>"
+            )
+        out += [row(s) for s in tail]
+        out.append("</tbody>")
+        if self._leaf_grads():
+            gradients = f"gradients: {e(self._leaf_grads())}"
+            out.append(f"<tfoot><tr><td></td><td colspan='6' style='text-align:left'>{gradients}</td></tr></tfoot>")
+        out.append("</table>")
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return f"BackwardSteps({len(self)} steps of {self.names()[self.output]}, {self.sums} sums)"
+
+    # -- pictures and pages (micrograd.viz.steps: needs graphviz)
+
+    def draw(self, k: int | None = None, **options: Any) -> graphviz.Digraph:
+        """The graph after `k` steps (default: all); see `micrograd.viz.steps.draw_step`."""
+        from micrograd.viz.steps import draw_step
+
+        return draw_step(self, self._frame(k), **options)
+
+    def page_data(self, title: str | None = None, max_steps: int | None = 300) -> dict[str, Any]:
+        """Everything the step-through page shows, as JSON-ready data (see micrograd/assets/stepthrough.js).
+
+        ``frames[k]`` is the SVG of `draw(k)` for k = 0..len(self) (needs Graphviz's ``dot``);
+        ``steps[k - 1]`` the row of step k; ``grads[k]`` the gradients known in frame k,
+        by node id (``v3``: the index in `order`, as in the drawings).
+        """
+        from micrograd.viz.steps import page_data
+
+        return page_data(self, title=title, max_steps=max_steps)
+
+    def save_html(self, path: str | os.PathLike, title: str | None = None, max_steps: int | None = 300) -> None:
+        """Write a self-contained step-through page (no network, no CDN), atomically."""
+        from micrograd.viz.steps import save_html
+
+        save_html(self, path, title=title, max_steps=max_steps)
+
+    def widget(self, **options: Any):
+        """A step-through view for Jupyter (ipywidgets): previous, next, play, a slider, the
+        drawing and the current step's arithmetic side by side."""
+        from micrograd.viz.steps import step_through
+
+        return step_through(self, **options)
+
+    def network(self, model: object, outputs: object, **options: Any):
+        """This pass over a network, neuron by neuron (`micrograd.viz.steps.NetworkSteps`):
+        `model` an MLP, `outputs` what ``model(x)`` returned, the cost made from them."""
+        from micrograd.viz.steps import NetworkSteps
+
+        return NetworkSteps(self, model, outputs, **options)
+
+    def row_data(self, step: Step) -> dict[str, Any]:
+        """One step as JSON-ready data: the table's cells, the numbers and the marks."""
+        cells = self._step_cells(step)
+        index = self._index()
+        row: dict[str, Any] = {
+            "number": step.number,
+            "edge": cells[1],
+            "cells": list(cells),
+            "child": f"v{index[step.child]}",
+            "parent": f"v{index[step.parent]}",
+            "argument": step.argument,
+            "local": step.local,
+            "upstream": step.upstream,
+            "contribution": step.contribution,
+            "before": step.before,
+            "after": step.after,
+            "term": step.term,
+            "first": step.first,
+            "summing": step.summing,
+            "final": step.final,
+            "skipped": step.skipped,
+            "path_count": step.path_count,
+            "arithmetic": self.arithmetic(step),
+            "paths": [],
+        }
+        if step.path_count <= _FEW_PATHS:
+            names = self.names()
+            row["paths"] = [
+                {"route": _route(p, names), "product": _number_text(p.product)} for p in step.paths(limit=_FEW_PATHS)
+            ]
+        return row
+
+    def arithmetic(self, step: Step) -> str:
+        """The step in words: ``a → a*b: 3 × 1 = 3; ∂/∂a = 1 + 3 = 4 (term 2, final)``."""
+        n = _number_text
+        names = self.names()
+        what = f"{self.edge_text(step)}: {n(step.local)} × {n(step.upstream)} = {n(step.contribution)}"
+        if step.skipped:
+            return f"{what}; skipped, as backward() skips a value whose gradient is 0"
+        total = self.sum_text(step.parent, step.number)
+        marks = "first contribution" if step.first else f"term {step.term}: the sum over paths"
+        if step.final:
+            marks += ", final"
+        return f"{what}; ∂/∂{names[step.parent]} = {total} ({marks})"
+
+    def _index(self) -> dict[Value, int]:
+        return {node: i for i, node in enumerate(self.order)}
+
+
+def _row_class(step: Step) -> str:
+    return " ".join(
+        name for name, on in (("first", step.first), ("summing", step.summing), ("final", step.final),
+                              ("skipped", step.skipped)) if on
+    )  # fmt: skip

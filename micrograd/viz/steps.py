@@ -1,0 +1,432 @@
+"""The backward pass step by step: the graph after step k, the step-through page, the Jupyter view.
+
+`draw_step(steps, k)` draws the graph as it stands after the first `k` steps of
+``micrograd.backward_steps(output)``: edges already used in the gradient's colour, the
+current edge in red and labelled ``local × upstream = contribution``, every value with its
+gradient so far (written out as a sum once it has several terms, ``grad ?`` while not
+reached). `page_data` and `save_html` make the self-contained page whose script and styles
+are the package data files ``micrograd/assets/stepthrough.{js,css,html}``; `step_through`
+is the same view with ipywidgets.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from micrograd._atomic import write_text_atomically
+from micrograd.engine import Value
+from micrograd.steps import BackwardSteps, Step
+from micrograd.viz._core import (
+    DIMMED,
+    GRAD_INK,
+    HIGHLIGHT,
+    INSTALL_DOT,
+    _check_limit,
+    _escape,
+    _import_graphviz,
+    _new_drawing,
+    _value_set,
+    fmt,
+)
+from micrograd.viz.graph import (
+    DEFAULT_MAX_NODES,
+    _check_rankdir,
+    _check_size,
+    _draw_operation,
+    _legend,
+    _value_kind,
+    _value_label,
+)
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["asset_text", "draw_step", "page_data", "page_html", "save_html", "step_through"]
+
+DEFAULT_MAX_STEPS = 300  # frames on one page; each is a drawing of the whole graph
+PENDING = "#b35900"  # a gradient that will still receive contributions
+
+_USED_EDGE = {"color": GRAD_INK, "fontcolor": GRAD_INK, "penwidth": "1.6"}
+_CURRENT_EDGE = {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "3", "fontsize": "12"}
+_WAITING_EDGE = {"color": DIMMED, "fontcolor": "#9a9a9a"}
+_SKIPPED_EDGE = {"color": DIMMED, "fontcolor": "#9a9a9a", "style": "dashed"}
+
+
+def _grad_cell(known: bool, final: bool, text: str) -> str:
+    """The grad cell of a value's box: ``grad ?`` (grey) until reached, orange while more is to come."""
+    if not known:
+        return '<FONT COLOR="#9a9a9a"><I>grad ?</I></FONT>'
+    if final:
+        return f"grad {_escape(text)}"
+    return f'<FONT COLOR="{PENDING}">grad {_escape(text)} <I>so far</I></FONT>'
+
+
+def draw_step(
+    steps: BackwardSteps,
+    k: int,
+    rankdir: str = "LR",
+    *,
+    params=None,
+    inputs=None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """The graph of ``steps.output`` after the first `k` steps of its backward pass.
+
+    Frame 0 is before any step: only the output's gradient (1) is known and every other
+    value shows ``grad ?``. In frame k, the edges of steps 1..k are drawn in the gradient's
+    colour, the edge of step k in red with ``local × upstream = contribution``, and every
+    value reached shows its gradient so far: orange while more contributions are to come,
+    written out as the sum of its terms once it has several (``grad 4.0000 = 1.0000 +
+    3.0000``). Waiting edges show their local derivative in grey; a skipped step's edge
+    (its child's gradient is 0, so ``backward()`` adds nothing) is dashed. The last frame
+    shows the gradients ``draw_dot`` shows after ``backward()``.
+
+    >>> from micrograd import Value, backward_steps
+    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    >>> steps = backward_steps(a * b + a)
+    >>> "grad 4.0000 = 1.0000 + 3.0000" in draw_step(steps, 3).source
+    True
+    """
+    if not isinstance(steps, BackwardSteps):
+        raise TypeError(f"draw_step needs micrograd.backward_steps(output), got {type(steps).__name__}")
+    k = steps._frame(k)
+    root = steps.output
+    _check_rankdir(rankdir)
+    _check_size(root, _check_limit("max_nodes", max_nodes))
+    params, inputs = _value_set("params", params), _value_set("inputs", inputs)
+    _import_graphviz()
+
+    done = steps[:k]
+    current: Step | None = done[-1] if done else None
+    used = {(s.child, s.argument): s for s in done}
+    known = steps.grads_after(k)
+    final = {s.parent for s in done if s.final} | {root}
+    index = {node: i for i, node in enumerate(steps.order)}
+
+    drawing = _new_drawing("backward", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
+    kinds = set()
+    for i, node in enumerate(steps.order):
+        kind = _value_kind(node, root, params, inputs)
+        kinds.add(kind)
+        marked = current is not None and node in (current.child, current.parent)
+        grad = _grad_cell(node in known, node in final, steps.sum_text(node, k, number=fmt))
+        drawing.node(f"v{i}", _value_label(node, kind, marked, grad), shape="plain")
+        if node.parents:
+            edges = [_edge_style(used.get((node, j)), current, local) for j, local in enumerate(node.local_grads)]
+            is_current = current is not None and current.child is node
+            out_edge = (
+                _CURRENT_EDGE
+                if is_current
+                else _USED_EDGE
+                if any((node, j) in used for j in range(len(edges)))
+                else _WAITING_EDGE
+            )
+            _draw_operation(drawing, i, node, index, edges, out_edge, is_current)
+    if legend:
+        extra = [
+            f'<FONT COLOR="{GRAD_INK}">used edges</FONT>',
+            f'<FONT COLOR="{HIGHLIGHT}">this step: local × upstream = contribution</FONT>',
+            f'<FONT COLOR="{PENDING}">grad so far: more to come</FONT>',
+            '<FONT COLOR="#9a9a9a">grad ?: not reached yet</FONT>',
+        ]
+        drawing.attr(label=_legend(kinds, True, False, extra), labelloc="b", labeljust="l")
+    drawing.text_summary = _frame_text(steps, k)
+    return drawing
+
+
+def _edge_style(step: Step | None, current: Step | None, local: float) -> dict[str, str]:
+    if step is None:
+        return {"label": fmt(local), **_WAITING_EDGE}
+    if step is current:
+        return {"label": f"{fmt(step.local)} × {fmt(step.upstream)} = {fmt(step.contribution)}", **_CURRENT_EDGE}
+    return {"label": fmt(step.local), **(_SKIPPED_EDGE if step.skipped else _USED_EDGE)}
+
+
+def _frame_text(steps: BackwardSteps, k: int) -> str:
+    """The frame as text, for where `dot` is missing."""
+    names = steps.names()
+    head = f"after step {k} of {len(steps)}: {steps.arithmetic(steps[k - 1])}" if k else "before any step"
+    lines = [head]
+    for node in reversed(steps.order):
+        lines.append(f"  ∂/∂{names[node]} = {steps.sum_text(node, k, number=fmt)}")
+    return "\n".join(lines[:61])
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def asset_text(name: str) -> str:
+    """The text of a package data file in micrograd/assets (``stepthrough.js``, ``.css``, ``.html``)."""
+    return resources.files("micrograd").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _svg(drawing: graphviz.Digraph) -> str:
+    """The drawing as an inline SVG element (no XML prolog or doctype)."""
+    graphviz = _import_graphviz()
+    try:
+        svg = drawing.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(
+            f"the step-through needs Graphviz's `dot` program to draw its frames. {INSTALL_DOT}"
+        ) from None
+    return svg[svg.index("<svg") :]
+
+
+def frames_svg(steps: BackwardSteps, **options: Any) -> list[str]:
+    """Every frame's SVG, 0..len(steps), drawn by `dot` on as many cores as there are."""
+    drawings = [draw_step(steps, k, **options) for k in range(len(steps) + 1)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # dot runs as a subprocess
+        return list(pool.map(_svg, drawings))
+
+
+def page_data(
+    steps: BackwardSteps, title: str | None = None, max_steps: int | None = DEFAULT_MAX_STEPS, **options: Any
+) -> dict[str, Any]:
+    """What the step-through shows, as JSON-ready data: the contract between Python and
+    ``stepthrough.js`` (documented at the top of that file)."""
+    if not isinstance(steps, BackwardSteps):
+        raise TypeError(f"page_data needs micrograd.backward_steps(output), got {type(steps).__name__}")
+    _check_limit("max_steps", max_steps)
+    if max_steps is not None and len(steps) > max_steps:
+        raise ValueError(
+            f"the backward pass has {len(steps)} steps, over max_steps={max_steps}: one drawing per step would "
+            "make a huge page. Step through a smaller graph (one example, one neuron), or raise max_steps"
+        )
+    names = steps.names()
+    index = {node: f"v{i}" for i, node in enumerate(steps.order)}
+    return {
+        "title": title if title is not None else f"backward() of {names[steps.output]}",
+        "heading": steps._heading(),
+        "columns": ["step", "edge", "local", "upstream", "contribution", steps._grad_column(), "note"],
+        "steps": [steps.row_data(step) for step in steps],
+        "frames": frames_svg(steps, **options),
+        "grads": [{index[node]: g for node, g in steps.grads_after(k).items()} for k in range(len(steps) + 1)],
+        "nodes": {index[node]: names[node] for node in steps.order},
+        "output": index[steps.output],
+        "start": "Before any step: only the output's gradient is known, ∂out/∂out = 1.",
+    }
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON that is safe inside a <script> element: no `<`, `>` or `&` (so no ``</script>``
+    or ``<!--``), and no U+2028/U+2029 (line breaks to old JavaScript)."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def page_html(data: dict[str, Any]) -> str:
+    """The standalone page: the template with the styles, the script and `data` inline."""
+    parts = {
+        "{{title}}": html.escape(str(data.get("title", "backward()"))),
+        "{{css}}": asset_text("stepthrough.css"),
+        "{{js}}": asset_text("stepthrough.js"),
+        "{{data}}": _script_json(data),
+    }
+    page = asset_text("stepthrough.html")
+    for marker in parts:  # each marker once, and inserted text is never searched again
+        if page.count(marker) != 1:
+            raise RuntimeError(f"micrograd/assets/stepthrough.html must contain {marker} exactly once")
+    out, rest = [], page
+    while rest:
+        found = [(rest.find(m), m) for m in parts if rest.find(m) >= 0]
+        if not found:
+            out.append(rest)
+            break
+        at, marker = min(found)
+        out += [rest[:at], parts[marker]]
+        rest = rest[at + len(marker) :]
+    return "".join(out)
+
+
+def save_html(
+    steps: BackwardSteps, path: str | os.PathLike, title: str | None = None, max_steps: int | None = DEFAULT_MAX_STEPS
+) -> None:
+    """Write the self-contained step-through page to `path`, atomically."""
+    write_text_atomically(path, page_html(page_data(steps, title=title, max_steps=max_steps)))
+
+
+# --------------------------------------------------------------------------- Jupyter
+
+
+def step_through(steps: BackwardSteps, interval_ms: int = 900, **options: Any):
+    """A step-through view for Jupyter: previous / play / next, a slider, the drawing and the
+    current step's arithmetic side by side. Standard ipywidgets only (Button, Play,
+    IntSlider, HTML), so it works in JupyterLab, Notebook 7 and VS Code.
+    """
+    return _player(frames_svg(steps, **options), lambda k: _side_panel(steps, k), interval_ms, "step")
+
+
+def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, unit: str):
+    """Frames of SVG with controls and a side panel (HTML of the frame number), as ipywidgets."""
+    try:
+        import ipywidgets as widgets
+    except ImportError as error:
+        raise ImportError("the step-through view needs ipywidgets: pip install 'micrograd-paths[notebooks]'") from error
+    last = len(frames) - 1
+    play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval_ms, description="play")
+    slider = widgets.IntSlider(value=0, min=0, max=last, description=unit, continuous_update=True)
+    widgets.jslink((play, "value"), (slider, "value"))
+    previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
+    following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
+    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%"))
+    panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
+
+    def show(change: object = None) -> None:
+        k = slider.value
+        drawing.value = frames[k]
+        panel.value = side(k)
+        previous.disabled, following.disabled = k == 0, k == last
+
+    previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
+    following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
+    slider.observe(show, names="value")
+    show()
+    controls = widgets.HBox([previous, play, following, slider])
+    return widgets.VBox([controls, widgets.HBox([drawing, panel])])
+
+
+def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
+    """The current step's arithmetic and the table rows around it (HTML)."""
+    e = html.escape
+    if k == 0:
+        head = "<b>Before any step</b>: only the output's gradient is known (1)."
+    else:
+        step = steps[k - 1]
+        head = f"<b>Step {k} of {len(steps)}</b>" + (" <b style='color:#b35900'>(a sum)</b>" if step.summing else "")
+        head += f"<br>{e(steps.arithmetic(step))}"
+        if step.path_count > 1:
+            head += f"<br><i>this contribution sums {step.path_count} paths from the parent to the output</i>"
+    rows = []
+    for s in steps[max(0, k - 1 - context) : k + context]:
+        style = "background:#ffe3e3; font-weight:bold" if s.number == k else ("background:#fff3cd" if s.summing else "")
+        cells = steps._step_cells(s)
+        rows.append(
+            f"<tr style='{style}'>"
+            + "".join(f"<td style='text-align:left'>{e(c)}</td>" for c in (cells[0], cells[1], cells[5], cells[6]))
+            + "</tr>"
+        )
+    table = (
+        "<table style='font-size:90%'><tr><th>step</th><th>edge</th><th>grad of parent</th><th>note</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return f"<div style='padding:0 0 0 12px'>{head}<br><br>{table}</div>"
+
+
+# --------------------------------------------------------------------------- the network, neuron by neuron
+
+
+class NetworkSteps:
+    """`draw_network` stepped neuron by neuron through a backward pass: δ of each layer
+    computed from the next layer's (Nielsen's BP2) as ``backward()`` does it.
+
+    Frame n (1 ≤ n ≤ len) is the network once the n-th neuron's δ = ∂C/∂z is known and
+    ``backward()`` has passed it on (its ∂C/∂b, its weights' ∂C/∂w and its share of the
+    previous layer's ∂C/∂a), neurons in the order ``backward()`` finishes them. The neuron
+    has a red border, the caption gives BP1 or BP2 with the numbers, the weights that
+    carried the next layer's δ back are thick and purple (the gradients' colour), and
+    every gradient not yet known is ``?``. Frame 0 is before any neuron (the
+    cost's own steps only). Make one with ``backward_steps(cost).network(model, outputs)``.
+
+    >>> from micrograd import backward_steps
+    >>> from micrograd.nn import MLP
+    >>> model = MLP(2, [3, 3, 2], activation="sigmoid", seed=1)
+    >>> out = model([0.5, -1.0])
+    >>> cost = 0.5 * ((out[0] - 1) ** 2 + out[1] ** 2)
+    >>> frames = backward_steps(cost).network(model, out)
+    >>> len(frames), frames.neurons[:3]     # output layer first (BP1), then back layer by layer
+    (8, [(3, 0), (3, 1), (2, 0)])
+    """
+
+    def __init__(self, steps: BackwardSteps, model: object, outputs: object, show_weights: bool | None = None) -> None:
+        from micrograd.viz.network import _AUTO_WEIGHT_LABELS_UP_TO, _layers_of, _trace, _value_list
+
+        self.steps = steps
+        self.layers = _layers_of(model)
+        self.trace = _trace(self.layers, _value_list("outputs", outputs), grads=True)
+        self.sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
+        if show_weights is None:
+            show_weights = max(m * n for m, n in zip(self.sizes, self.sizes[1:])) <= _AUTO_WEIGHT_LABELS_UP_TO
+        self.show_weights = show_weights
+        done: dict[Value, int] = {}  # the step after which each value's own edges are all walked
+        for step in steps:
+            done[step.child] = step.number
+        zs = {(c, k): z for c, layer in enumerate(self.trace.z, 1) for k, z in enumerate(layer)}
+        missing = [spot for spot, z in zs.items() if z not in done]
+        if missing:
+            raise ValueError(
+                "the network's outputs are not part of this backward pass: pass the outputs the cost was made from"
+            )
+        self.neurons = sorted(zs, key=lambda spot: done[zs[spot]])
+        self._after = [done[zs[spot]] for spot in self.neurons]
+        self._before = min(s.number for s in steps if s.child in zs.values()) - 1
+
+    def __len__(self) -> int:
+        return len(self.neurons)
+
+    def step_number(self, n: int) -> int:
+        """The number of backward steps frame `n` stands after."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= len(self):
+            raise ValueError(f"frame must be an int from 0 to {len(self)} (the number of neurons), got {n!r}")
+        return self._after[n - 1] if n else self._before
+
+    def draw(self, n: int) -> graphviz.Digraph:
+        """The network after `n` neurons' δ are known (see the class)."""
+        from micrograd.viz.network import _Marks, _network_drawing, _spot_name
+
+        k = self.step_number(n)
+        known = self.steps.grads_after(k)
+        marks = _Marks(grad=known.get)
+        marks.caption = "before any neuron: the cost's own steps" if n == 0 else ""
+        if n:
+            spot = self.neurons[n - 1]
+            c, j = spot
+            marks.spots = {spot}
+            if c < len(self.layers):  # BP2: the next layer's δ come back along its weights
+                marks.weights = {(c + 1, i, j) for i in range(self.sizes[c + 1])}
+                marks.colour = GRAD_INK
+            where = _spot_name(self.layers, spot)
+            marks.caption = f"neuron {n} of {len(self)}, {where}:   {self.equation(n)}"
+        return _network_drawing(self.layers, self.sizes, self.trace, self.show_weights, True, marks)
+
+    def equation(self, n: int) -> str:
+        """BP1 or BP2 with frame `n`'s numbers: ``BP2: δ = (0.0047 + (-0.0022)) × 0.19 = 0.0005``."""
+        c, j = self.neurons[n - 1]
+        z, a = self.trace.z[c - 1][j], self.trace.a[c - 1][j]
+        k = self.step_number(n)
+        terms = [fmt(t) if i == 0 or t >= 0 else f"({fmt(t)})" for i, t in enumerate(self.steps.terms_after(a, k))]
+        known = self.steps.grads_after(k)
+        delta = fmt(known[z])
+        if c == len(self.layers):  # the cost's own derivative arrives at the output activation
+            equation, symbols, incoming = "BP1", "∂C/∂a", fmt(known.get(a, 0.0))
+        else:  # one term w·δ from each neuron of the next layer: the sum over k
+            equation, symbols = "BP2", "(Σ w·δ)"
+            incoming = f"({' + '.join(terms)})" if len(terms) > 1 else (terms[0] if terms else "0")
+        if a is z:  # a linear neuron: δ is the sum itself
+            return f"{equation}: δ = {symbols} = {incoming} = {delta}"
+        return f"{equation}: δ = {symbols} × σ'(z) = {incoming} × {fmt(a.local_grads[0])} = {delta}"
+
+    def widget(self, interval_ms: int = 1200):
+        """Step through the neurons in Jupyter (ipywidgets)."""
+        frames = [_svg(self.draw(n)) for n in range(len(self) + 1)]
+        return _player(frames, self._side_panel, interval_ms, "neuron")
+
+    def _side_panel(self, n: int) -> str:
+        if n == 0:
+            return "<b>Before any neuron</b>: the cost has passed ∂C/∂a back to the output layer."
+        return f"<b>Neuron {n} of {len(self)}</b><br>{html.escape(self.equation(n))}"

@@ -1,0 +1,273 @@
+"""Frames of the backward pass (micrograd.viz.steps): DOT text, the page's data and HTML, the widget."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from strategies import expressions, micrograd_readme_expression
+
+graphviz = pytest.importorskip("graphviz")
+
+from micrograd import Value, backward_steps, draw_dot  # noqa: E402
+from micrograd.viz import fmt  # noqa: E402
+from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
+from micrograd.viz.steps import _script_json, asset_text, draw_step, page_data, page_html  # noqa: E402
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+def node_label(source: str, name: str) -> str:
+    (line,) = [line.strip() for line in source.splitlines() if line.strip().startswith(f"{name} [")]
+    return line
+
+
+def grad_cells(source: str) -> dict[str, str]:
+    """Each value's id and the text of its grad cell (tags stripped)."""
+    cells = {}
+    for line in source.splitlines():
+        match = re.match(r"\s*(v\d+) \[label=<(.*)> shape=plain", line)
+        if match:
+            text = re.sub(r"<[^>]+>", "|", match.group(2))
+            (grad,) = [part for part in text.split("|") if part.startswith("grad ")]
+            cells[match.group(1)] = grad
+    return cells
+
+
+def small():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    out = a * b + a
+    return a, b, out, backward_steps(out)  # order: v0 a, v1 b, v2 a*b, v3 out
+
+
+def test_frame_zero_knows_only_the_output():
+    *_, steps = small()
+    cells = grad_cells(draw_step(steps, 0).source)
+    assert cells == {"v0": "grad ?", "v1": "grad ?", "v2": "grad ?", "v3": "grad 1.0000"}
+
+
+def test_a_frame_shows_running_sums_and_the_current_edge():
+    *_, steps = small()
+    source = draw_step(steps, 3).source  # step 3: a → a*b adds 3 to a's 1
+    cells = grad_cells(source)
+    assert cells["v0"] == "grad 4.0000 = 1.0000 + 3.0000"
+    assert cells["v1"] == "grad ?" and cells["v2"] == "grad 1.0000"
+    (current,) = [line for line in source.splitlines() if "×" in line and "->" in line]
+    assert current.strip().startswith("v0 -> op2") and "1.0000 × 3.0000" not in current
+    assert 'label="3.0000 × 1.0000 = 3.0000"' in current and HIGHLIGHT in current
+    used = [line for line in source.splitlines() if "->" in line and GRAD_INK in line]
+    assert len(used) == 3  # op3 -> v3, a*b -> op3 and a -> op3: steps 1 and 2
+
+
+def test_a_value_still_collecting_says_so():
+    *_, steps = small()
+    cells = grad_cells(draw_step(steps, 2).source)  # a has 1 from step 2; step 3 will add more
+    assert cells["v0"].startswith("grad 1.0000") and "so far" in node_label(draw_step(steps, 2).source, "v0")
+    assert "so far" not in node_label(draw_step(steps, 3).source, "v0")
+
+
+def test_a_skipped_step_draws_a_dashed_edge():
+    x, y = Value(-1.0, label="x"), Value(2.0, label="y")
+    steps = backward_steps((x * y).relu() + y)  # relu'(-2) = 0: x*y has gradient 0, its edges are skipped
+    assert [s.skipped for s in steps][-2:] == [True, True]
+    source = draw_step(steps, len(steps)).source  # the last one is the current edge, the other dashed
+    assert len([line for line in source.splitlines() if "-> op" in line and "dashed" in line]) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(expressions(max_steps=10))
+def test_the_last_frame_agrees_with_draw_dot_after_backward(expr):
+    out = expr(*[Value(x) for x in expr.inputs])
+    steps = backward_steps(out)
+    last = grad_cells(draw_step(steps, len(steps)).source)
+    out.backward()
+    after = grad_cells(draw_dot(out).source)
+    assert set(last) == set(after)
+    for name, cell in after.items():
+        assert last[name].split(" = ")[0] == cell  # the sum written out comes after " = "
+
+
+def test_readme_expression_last_frame_has_micrograds_numbers():
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    g = micrograd_readme_expression(a, b)
+    source = draw_step(backward_steps(g), 45).source
+    assert "grad 138.8338 = " in source and "grad 645.5773 = " in source
+
+
+def test_bad_frames_and_arguments_are_clear_errors():
+    *_, steps = small()
+    with pytest.raises(ValueError, match="frame must be an int from 0 to 4"):
+        draw_step(steps, 5)
+    with pytest.raises(TypeError, match=r"draw_step needs micrograd\.backward_steps"):
+        draw_step(Value(1.0), 0)
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_step(steps, 0, rankdir="sideways")
+
+
+def test_the_methods_on_the_steps_draw_the_same():
+    *_, steps = small()
+    assert steps.draw(2).source == draw_step(steps, 2).source
+    assert steps.draw().source == draw_step(steps, 4).source
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_json_in_a_script_element_cannot_end_it():
+    text = _script_json({"x": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"x": "</script><!-- & \u2028"}
+
+
+def test_assets_are_package_data_with_the_documented_interface():
+    js, css, template = asset_text("stepthrough.js"), asset_text("stepthrough.css"), asset_text("stepthrough.html")
+    assert "MicrogradSteps.mount(container, data)" in js and "global.MicrogradSteps = {" in js
+    assert "</script" not in js.lower() and "</style" not in css.lower()
+    for marker in ("{{title}}", "{{css}}", "{{js}}", "{{data}}"):
+        assert template.count(marker) == 1
+
+
+@needs_dot
+def test_page_data_has_a_frame_and_the_gradients_for_every_step():
+    *_, steps = small()
+    data = page_data(steps)
+    json.dumps(data, allow_nan=False)  # JSON-ready
+    assert len(data["frames"]) == len(steps) + 1 and all(f.startswith("<svg") for f in data["frames"])
+    assert data["grads"][0] == {"v3": 1.0}
+    assert data["grads"][3] == {"v3": 1.0, "v2": 1.0, "v0": 4.0}
+    assert [row["number"] for row in data["steps"]] == [1, 2, 3, 4]
+    row = data["steps"][2]
+    assert (row["parent"], row["child"], row["before"], row["after"], row["summing"], row["final"]) == (
+        "v0", "v2", 1.0, 4.0, True, True,
+    )  # fmt: skip
+    assert data["nodes"] == {"v0": "a", "v1": "b", "v2": "a*b", "v3": "a*b + a"}
+    assert data["title"] == "backward() of a*b + a"
+
+
+@needs_dot
+def test_page_html_inlines_everything_and_needs_no_network(tmp_path):
+    *_, steps = small()
+    page = page_html(page_data(steps, title="{{js}} </title>"))
+    assert "<title>{{js}} &lt;/title&gt;</title>" in page  # inserted text is never searched for markers
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert "<script src" not in page and "<link" not in page
+    path = tmp_path / "page.html"
+    steps.save_html(path)
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_too_many_steps_for_a_page_is_a_clear_error():
+    x = Value(0.5)
+    y = x
+    for _ in range(30):
+        y = y.tanh()
+    with pytest.raises(ValueError, match="30 steps, over max_steps=10"):
+        page_data(backward_steps(y), max_steps=10)
+
+
+# --------------------------------------------------------------------------- Jupyter
+
+
+@needs_dot
+def test_the_widget_steps_through_the_frames():
+    widgets = pytest.importorskip("ipywidgets")
+    *_, steps = small()
+    view = steps.widget()
+    assert isinstance(view, widgets.VBox)
+    controls, body = view.children
+    previous, play, following, slider = controls.children
+    drawing, side = body.children
+    assert isinstance(play, widgets.Play) and isinstance(slider, widgets.IntSlider) and slider.max == 4
+    assert "Before any step" in side.value and previous.disabled
+    following.click()
+    following.click()
+    following.click()
+    assert slider.value == 3
+    assert "Step 3 of 4" in side.value and "4 = 1 + 3" in side.value and "(a sum)" in side.value
+    assert "grad 4.0000 = 1.0000 + 3.0000" in drawing.value
+    slider.value = 4
+    assert following.disabled
+    previous.click()
+    assert slider.value == 3
+
+
+# --------------------------------------------------------------------------- the network, neuron by neuron
+
+
+def network_frames():
+    from micrograd.nielsen import trace
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = trace(model, [0.5, -1.0])
+    cost = 0.5 * ((t.output[0] - 1.0) ** 2 + (t.output[1] - 0.0) ** 2)
+    return model, t, cost, backward_steps(cost).network(model, t.output)
+
+
+def test_network_frames_go_back_layer_by_layer_one_neuron_at_a_time():
+    _model, _t, _cost, frames = network_frames()
+    assert len(frames) == 8
+    layers = [c for c, _ in frames.neurons]
+    assert layers == sorted(layers, reverse=True)  # the output layer first (BP1), then BP2 backwards
+    numbers = [frames.step_number(n) for n in range(len(frames) + 1)]
+    assert numbers == sorted(numbers) and numbers[-1] == len(frames.steps)
+
+
+def test_each_network_frame_states_bp1_or_bp2_with_backwards_numbers():
+    _model, t, cost, frames = network_frames()
+    cost.backward()
+    for n, (c, j) in enumerate(frames.neurons, 1):
+        z, a = t.zs[c - 1][j], t.activations[c - 1][j]
+        equation = frames.equation(n)
+        assert equation.startswith("BP1" if c == 3 else "BP2")
+        assert equation.endswith(f"× {fmt(a.local_grads[0])} = {fmt(z.grad)}")  # δ = (…) × σ'(z)
+        if c < 3:  # one term w·δ per neuron of the next layer
+            nxt = t.zs[c]
+            assert equation.count(" + ") == len(nxt) - 1
+            expected = [zz.local_grads[zz.parents.index(a)] * zz.grad for zz in nxt]
+            assert frames.steps.terms_after(a, frames.step_number(n)) == expected
+
+
+def test_network_frames_show_unknown_gradients_as_question_marks_until_reached():
+    model, t, cost, frames = network_frames()
+    first = frames.draw(0).source
+    assert "?" in first and "before any neuron" in first
+    cost.backward()
+    last = frames.draw(len(frames)).source
+    assert ">?<" not in last
+    # The last frame shows every gradient backward() computed, as draw_network does.
+    mine = re.findall(r">(-?\d+\.\d{4})<", draw_network_source(model, t))
+    assert sorted(re.findall(r">(-?\d+\.\d{4})<", last)) == sorted(mine)
+    current = frames.draw(3).source  # hidden layer 2: BP2, its weights to the outputs in purple
+    assert current.count(f'color="{GRAD_INK}"') >= 2 * 2 and "BP2: δ = (Σ w·δ) × σ&#x27;(z)" in current
+
+
+def draw_network_source(model, t) -> str:
+    from micrograd import draw_network
+
+    return draw_network(model, outputs=t.output).source
+
+
+def test_network_frames_refuse_outputs_from_another_pass():
+    from micrograd.nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    other = model([1.0, 2.0])
+    with pytest.raises(ValueError, match="not part of this backward pass"):
+        backward_steps(out * 2).network(model, other)
+    with pytest.raises(ValueError, match="frame must be an int from 0 to 3"):
+        backward_steps(out * 2).network(model, out).draw(4)
+
+
+@needs_dot
+def test_network_widget_steps_through_the_neurons():
+    pytest.importorskip("ipywidgets")
+    *_, frames = network_frames()
+    controls, body = frames.widget().children
+    slider = controls.children[3]
+    slider.value = 3
+    assert "BP2" in body.children[1].value and "<svg" in body.children[0].value
