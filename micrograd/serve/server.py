@@ -38,7 +38,7 @@ from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 from micrograd.serve.session import BadRequest, Session, Settings
-from micrograd.serve.views import graph_view, network_view
+from micrograd.serve.views import graph_view, network_view, steps_view
 
 MAX_BODY = 2 * 1024 * 1024  # bytes: a saved session of the largest model and data set fits easily
 MAX_SESSIONS = 32  # browser tabs remembered; the least recently used is forgotten beyond this
@@ -355,6 +355,7 @@ _ENDPOINTS: dict[str, Callable[[Sessions, dict], dict]] = {
     "load": _change(lambda s, b: s.load(b.get("saved"))),
     "save": _save,
     "network": _view(lambda m, st, pts, b: network_view(m, st, pts, b.get("point"))),
+    "steps": _view(lambda m, st, pts, b: steps_view(m, st, pts, b.get("point"))),
     "graph": _view(lambda m, st, pts, b: graph_view(m, st, pts, b.get("point"), b.get("parameters", False))),
 }
 

@@ -68,7 +68,7 @@ class Settings:
 
     dataset: str = "moons"
     samples: int = 100
-    hidden: tuple[int, ...] = (16, 16)
+    hidden: tuple[int, ...] = (4, 4)  # small enough to step through one example's backward pass
     activation: str = "relu"
     loss: str = "hinge"
     optimizer: str = "sgd"

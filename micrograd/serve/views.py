@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from micrograd.nn import MLP
 from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
+from micrograd.steps import backward_steps
 from micrograd.viz import draw_dot, draw_network
+
+STEP_THROUGH_MAX = 120  # steps: the step-through draws one picture per step, `dot` ~50 ms each
 
 
 def _svg(drawing) -> str:
@@ -56,3 +59,22 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
         "grads": [p.grad for p in params],
         "input_grads": [x.grad for x in inputs],
     }
+
+
+def steps_view(model: MLP, settings: Settings, points: list[list], index: object) -> dict:
+    """The step-through of one point's backward pass (`backward_steps(C).page_data()`, shown by
+    the step-through page's own script), with the gradients `backward()` gives to compare."""
+    point = _chosen(points, index)
+    params = model.parameters()
+    for name, p in zip(parameter_names(model), params):
+        p.label = name
+    cost, _, _ = example_loss(model, settings, point)
+    steps = backward_steps(cost)
+    if len(steps) > STEP_THROUGH_MAX:
+        raise BadRequest(
+            f"this example's backward pass has {len(steps)} steps, one picture each; the step-through "
+            f"shows up to {STEP_THROUGH_MAX}: choose smaller hidden layers (e.g. 3,3) to step through it"
+        )
+    data = steps.page_data(title=f"backward() of point {index}'s loss")
+    cost.backward()
+    return {"point": index, "page": data, "grads": {name: p.grad for name, p in zip(parameter_names(model), params)}}

@@ -322,20 +322,26 @@
       $("graph").innerHTML = doc.svg;
       $("graph-hint").hidden = true;
       $("graph-caption").textContent = `of point ${doc.point} at step ${doc.at_step}: C = ${doc.loss.toFixed(4)}`;
-      showSteps(doc.steps_page);
     });
+    await refreshSteps(point);
   }
 
-  // The backward pass step by step, by the step-through page's own script.
-  function showSteps(data) {
+  // The backward pass step by step, shown by the step-through page's own script.
+  async function refreshSteps(point) {
     const box = $("steps");
-    if (page.stepper && page.stepper.pause) page.stepper.pause();
-    if (!data || !window.MicrogradSteps) {
-      box.textContent = "";
-      return;
-    }
+    const note = $("steps-note");
+    if (page.stepper) page.stepper.pause();
+    page.stepper = null;
     box.replaceChildren();
-    page.stepper = window.MicrogradSteps.mount(box, data);
+    note.textContent = "drawing one picture per step of backward()…";
+    try {
+      const doc = await api("steps", { point });
+      if (point !== page.selected) return; // the learner has moved on
+      note.textContent = `point ${doc.point} at step ${doc.at_step}: previous / next / play, or click a row`;
+      page.stepper = window.MicrogradSteps.mount(box, doc.page);
+    } catch (error) {
+      note.textContent = error.message;
+    }
   }
 
   // ------------------------------------------------------------------ training
