@@ -41,6 +41,7 @@ from micrograd.serve.session import BadRequest, Session, Settings
 from micrograd.serve.views import graph_view, network_view, steps_view
 
 MAX_BODY = 2 * 1024 * 1024  # bytes: a saved session of the largest model and data set fits easily
+DRAIN_LIMIT = 16 * MAX_BODY  # a larger body is not even read: the connection is closed on it
 MAX_SESSIONS = 32  # browser tabs remembered; the least recently used is forgotten beyond this
 LOCK_WAIT = 30.0  # seconds a request waits for its session (another request of the tab training)
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -64,14 +65,14 @@ class Refused(Exception):
 def _load_assets() -> dict[str, tuple[bytes, str]]:
     """URL path -> (content, content type), for every packaged asset and nothing else."""
     table = {}
-    folders = [("/assets/", resources.files("micrograd.serve") / "assets")]
-    steps = resources.files("micrograd") / "assets"  # the step-through page's script and styles
-    if steps.is_dir():
-        folders.append(("/steps/", steps))
-    for prefix, folder in folders:
+    folders = [
+        ("/assets/", resources.files("micrograd.serve") / "assets", (".html", ".js", ".css")),
+        ("/steps/", resources.files("micrograd") / "assets", (".js", ".css")),  # the step-through's script
+    ]
+    for prefix, folder, suffixes in folders:
         for item in folder.iterdir():
             suffix = item.name[item.name.rfind(".") :]
-            if item.is_file() and suffix in _CONTENT_TYPES:
+            if item.is_file() and suffix in suffixes:
                 table[prefix + item.name] = (item.read_bytes(), _CONTENT_TYPES[suffix])
     return table
 
@@ -258,6 +259,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise Refused(400, f"bad Content-Length {length!r}")
         if size > MAX_BODY:
             self.close_connection = True  # the unread body must not be taken for the next request
+            if size <= DRAIN_LIMIT:  # read and drop it, so that the client gets to read the answer
+                left = size
+                while left > 0:
+                    chunk = self.rfile.read(min(1 << 16, left))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
             raise Refused(413, f"the body is {size} bytes, over the limit of {MAX_BODY}")
         raw = self.rfile.read(size)
         try:
