@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from explorer import Client, client, explorer  # noqa: F401 (fixtures)
+from explorer import Client
 
 from micrograd.serve.server import MAX_BODY, is_loopback
 from micrograd.serve.session import LIMITS
@@ -59,13 +59,17 @@ def test_nothing_outside_the_packaged_assets_is_served(client, path):
 
 
 def test_no_token_is_403(client):
-    for method, path, body in [("GET", "/", None), ("GET", "/assets/explorer.js", None), ("POST", "/api/session", b"{}")]:
+    for method, path, body in [
+        ("GET", "/", None),
+        ("GET", "/assets/explorer.js", None),
+        ("POST", "/api/session", b"{}"),
+    ]:
         status, _, doc = client.request(method, path, body, token=False)
         assert status == 403 and "token" in doc["error"]
 
 
 def test_a_wrong_token_is_403(client):
-    status, _, doc = client.request("GET", "/?token=guess", token=False)
+    status, _, _ = client.request("GET", "/?token=guess", token=False)
     assert status == 403
     status, _, _ = client.request("POST", "/api/session", b"{}", {"X-Micrograd-Token": "x" * 32}, token=False)
     assert status == 403
