@@ -1,6 +1,7 @@
 """The explorer's HTTP server without a browser: every endpoint, the security checks, bad
 input (4xx, one-line JSON error, state unchanged) and several clients at once."""
 
+import http.client
 import json
 import threading
 import time
@@ -79,6 +80,19 @@ def test_a_wrong_token_is_403(client):
 def test_a_foreign_origin_is_403(client, origin):
     status, _, doc = client.request("POST", "/api/session", b"{}", {"Origin": origin})
     assert status == 403 and "not allowed" in doc["error"]
+
+
+def test_a_refused_body_is_never_read_as_the_next_request(client):
+    # Regression: a POST refused before its body was read left the body on the keep-alive
+    # connection, where it was parsed as the start of the next request (501).
+    connection = http.client.HTTPConnection("127.0.0.1", client.server.port, timeout=30)
+    headers = {"Host": client.host, "Content-Type": "application/json", "X-Micrograd-Token": client.server.token}
+    connection.request("POST", "/api/session", body=b"{}", headers={**headers, "Origin": "http://evil.example"})
+    refused = connection.getresponse()
+    assert refused.status == 403 and refused.read()
+    connection.request("POST", "/api/session", body=b"{}", headers=headers)
+    assert connection.getresponse().status == 200
+    connection.close()
 
 
 def test_our_own_origin_is_allowed(client):

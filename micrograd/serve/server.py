@@ -135,6 +135,10 @@ class ExplorerServer(ThreadingHTTPServer):
         self.sessions = Sessions(settings or Settings())
         self.assets = _load_assets()
 
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a closed tab is no error
+            super().handle_error(request, client_address)
+
     @property
     def port(self) -> int:
         return self.server_address[1]
@@ -179,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Frame-Options", "DENY")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -187,12 +193,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(doc, allow_nan=False).encode(), "application/json")
 
     def _refuse(self, status: int, message: str) -> None:
+        if not self._body_read and self.headers.get("Content-Length", "0") != "0":
+            self.close_connection = True  # the unread body must not be taken for the next request
         self._send_json(status, {"error": message})
 
     def _guarded(self, handle: Callable[[], None]) -> None:
+        self._body_read = False
         try:
             self._check_request()
             handle()
+        except ConnectionError:  # the browser went away mid-request: nobody to answer
+            self.close_connection = True
         except Refused as error:
             self._refuse(error.status, str(error))
         except BadRequest as error:
@@ -244,6 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._guarded(self._post)
 
+    def do_OPTIONS(self) -> None:  # a CORS preflight: other pages get no permission
+        self._guarded(lambda: self._refuse(405, "cross-origin requests are not allowed"))
+
     def _read_json(self) -> dict:
         kind = self.headers.get("Content-Type", "").split(";")[0].strip()
         if kind != "application/json":
@@ -258,7 +272,6 @@ class _Handler(BaseHTTPRequestHandler):
         if size < 0:
             raise Refused(400, f"bad Content-Length {length!r}")
         if size > MAX_BODY:
-            self.close_connection = True  # the unread body must not be taken for the next request
             if size <= DRAIN_LIMIT:  # read and drop it, so that the client gets to read the answer
                 left = size
                 while left > 0:
@@ -268,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
                     left -= len(chunk)
             raise Refused(413, f"the body is {size} bytes, over the limit of {MAX_BODY}")
         raw = self.rfile.read(size)
+        self._body_read = True
         try:
             doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as error:

@@ -47,10 +47,11 @@
   }
 
   // Runs an action; an engine error is shown and the page redrawn from the engine's state.
-  async function attempt(action) {
+  // An error stays until the learner's next action succeeds (playing on does not hide it).
+  async function attempt(action, clearsError = true) {
     try {
       await action();
-      showError("");
+      if (clearsError) showError("");
       return true;
     } catch (error) {
       showError(error instanceof EngineError ? error.message : "the server did not answer: " + error.message);
@@ -314,7 +315,8 @@
     }
   }
 
-  async function refreshGraph() {
+  // The graph of the selected point, and (unless only the drawing changes) its step-through.
+  async function refreshGraph(withSteps = true) {
     if (page.selected === null) return;
     const point = page.selected;
     await attempt(async () => {
@@ -323,7 +325,7 @@
       $("graph-hint").hidden = true;
       $("graph-caption").textContent = `of point ${doc.point} at step ${doc.at_step}: C = ${doc.loss.toFixed(4)}`;
     });
-    await refreshSteps(point);
+    if (withSteps) await refreshSteps(point);
   }
 
   // The backward pass step by step, shown by the step-through page's own script.
@@ -360,7 +362,7 @@
     while (page.playing) {
       const started = performance.now();
       const rate = Number($("rate").value);
-      const ok = await attempt(async () => showState(await api("step", { steps })));
+      const ok = await attempt(async () => showState(await api("step", { steps })), false);
       if (!ok) {
         setPlaying(false);
         break;
@@ -476,8 +478,8 @@
       change("state");
     });
     $("network-panel").addEventListener("toggle", () => $("network-panel").open && refreshNetwork());
-    $("show-params").addEventListener("change", refreshGraph);
-    $("redraw-graph").addEventListener("click", refreshGraph);
+    $("show-params").addEventListener("change", () => refreshGraph(false));
+    $("redraw-graph").addEventListener("click", () => refreshGraph());
     $("save").addEventListener("click", saveSession);
     $("load").addEventListener("change", (event) => {
       const file = event.target.files[0];
