@@ -60,7 +60,7 @@ def test_the_page_loads_with_no_console_errors(page, explorer):
     open_explorer(page, explorer)
     page.wait_for_selector("#network svg")
     assert page.is_visible("#plot") and page.text_content("#n-points") == "100"
-    assert page.input_value("#lr") == "0.1" and page.input_value("#hidden") == "4,4"
+    assert page.input_value("#lr") == str(Settings().lr) and page.input_value("#hidden") == "4,4"
     save_screenshot(page, "explorer-loaded")
     assert page.console_errors == []
 
@@ -167,12 +167,12 @@ def test_an_invalid_learning_rate_shows_the_error_and_training_goes_on_with_the_
     page.press("#lr", "Enter")
     page.wait_for_selector("#error:not([hidden])")
     assert "learning rate must be a number, got 'nan'" in page.text_content("#error")
-    assert page.input_value("#lr") == "0.1"  # the control shows the rate still in use
+    assert page.input_value("#lr") == str(Settings().lr)  # the control shows the rate still in use
     before = steps_shown(page)
     wait_until(page, f"Number(document.getElementById('steps-done').textContent) > {before + 2}")
     assert page.text_content("#play") == "Pause"  # still playing
     page.click("#play")
-    assert saved(explorer, session)["settings"]["lr"] == 0.1
+    assert saved(explorer, session)["settings"]["lr"] == Settings().lr
     save_screenshot(page, "explorer-bad-lr")
 
 

@@ -38,9 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_hidden,
         default=list(default.hidden),
         metavar="SIZES",
-        help="hidden layer sizes (default: 16,16)",
+        help=f"hidden layer sizes (default: {','.join(map(str, default.hidden))})",
     )
-    parser.add_argument("--activation", choices=list(ACTIVATIONS), default=default.activation, help="default: relu")
+    parser.add_argument(
+        "--activation", choices=list(ACTIVATIONS), default=default.activation, help=f"default: {default.activation}"
+    )
     parser.add_argument(
         "--loss", choices=list(LOSSES), default=None, help="default: hinge for 2 classes, else cross_entropy"
     )

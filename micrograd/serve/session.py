@@ -47,7 +47,7 @@ LOSSES = {  # name -> outputs the model needs ("classes": one per class)
     "binary_cross_entropy": 1,
     "cross_entropy": "classes",
 }
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.02}
+DEFAULT_LR = {"sgd": 0.3, "momentum": 0.05, "adam": 0.02}
 
 
 class BadRequest(ValueError):
@@ -69,10 +69,10 @@ class Settings:
     dataset: str = "moons"
     samples: int = 100
     hidden: tuple[int, ...] = (4, 4)  # small enough to step through one example's backward pass
-    activation: str = "relu"
+    activation: str = "tanh"  # on moons, 2-4-4-1 with tanh finds the shape in ~200 steps; ReLU units die
     loss: str = "hinge"
     optimizer: str = "sgd"
-    lr: float = 0.1
+    lr: float = 0.3
     l2: float = 1e-4
     seed: int = 1337
 
