@@ -33,7 +33,7 @@ def test_serve_prints_a_url_with_a_token_and_stops_cleanly_on_ctrl_c():
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200 and b"micrograd explorer" in response.read()
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        _, err = process.communicate(timeout=30)
     finally:
         process.kill()
     assert process.returncode == 0
