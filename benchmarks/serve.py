@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import chromium_path  # noqa: E402
+from browser import chromium_path
 
-from micrograd.serve import make_server  # noqa: E402
-from micrograd.serve.session import Session, Settings  # noqa: E402
-from micrograd.serve.views import graph_view  # noqa: E402
+from micrograd.serve import make_server
+from micrograd.serve.session import Session, Settings
+from micrograd.serve.views import graph_view
 
 MODELS = {
     "default 2-4-4-1 tanh": Settings(),
@@ -63,7 +63,8 @@ CLICK_POINT = """async (index) => {
     });
     watch.observe(graph, { childList: true });
   });
-  document.querySelector(`circle.point[data-index="${index}"]`).dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  const point = document.querySelector(`circle.point[data-index="${index}"]`);
+  point.dispatchEvent(new MouseEvent('click', { bubbles: true }));
   await shown;
   return performance.now() - start;
 }"""
