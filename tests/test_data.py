@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.data import make_blobs, make_circles, make_moons, make_spiral
+from micrograd.data import DATASETS, make_blobs, make_circles, make_moons, make_spiral
 
 MAKERS = {
     "moons": (make_moons, 2),
@@ -125,3 +125,9 @@ def test_blob_centres_spread_evenly_around_the_origin():
 def test_bad_arguments_are_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_datasets_lists_each_maker_with_its_number_of_classes():
+    for name, (make, n_classes) in DATASETS.items():
+        _, y = make(30, seed=0)
+        assert len(set(y)) == n_classes, name

@@ -127,7 +127,7 @@ def test_is_loopback():
 
 def test_malformed_json_is_400_and_the_server_keeps_running(client):
     session = client.new_session()
-    for body in [b"{", b"not json", b'{"session": NaN}', b"\xff\xfe", b"[1, 2]", b'"text"']:
+    for body in [b"{", b"not json", b'{"session": NaN}', b"\xff\xfe", b"[1, 2]", b'"text"', b"[" * 100_000]:
         status, _, doc = client.request("POST", "/api/step", body)
         assert status == 400 and "\n" not in doc["error"], body
     assert client.ok("step", session=session, steps=1)["steps"] == 1

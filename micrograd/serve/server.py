@@ -286,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
             doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as error:
             raise Refused(400, f"the body is not valid JSON: {str(error).splitlines()[0]}") from None
+        except RecursionError:
+            raise Refused(400, "the body is not valid JSON: nested too deeply") from None
         if not isinstance(doc, dict):
             raise Refused(400, f"the body must be a JSON object, got {type(doc).__name__}")
         return doc

@@ -6,18 +6,31 @@ outside the session's lock while training goes on, and never touches the session
 
 from __future__ import annotations
 
+import subprocess
+
 from micrograd.nn import MLP
 from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
 from micrograd.steps import backward_steps
-from micrograd.viz import draw_dot, draw_network
+from micrograd.viz import DEFAULT_MAX_NODES, draw_dot, draw_network
 
+DRAW_SECONDS = 10.0  # the longest a drawing may take
 STEP_THROUGH_MAX = 120  # steps: the step-through draws one picture per step, `dot` ~50 ms each
 
 
 def _svg(drawing) -> str:
-    """The drawing as an inline <svg> element (Graphviz's XML prologue dropped)."""
-    svg = drawing.pipe(format="svg", encoding="utf-8")
-    return svg[svg.index("<svg") :]
+    """The drawing as an inline <svg> element (Graphviz's XML prologue dropped), laid out by
+    Graphviz within `DRAW_SECONDS`: a huge graph is refused, never left to run for minutes."""
+    try:
+        done = subprocess.run(
+            [drawing.engine, "-Tsvg"], input=drawing.source, capture_output=True, text=True, timeout=DRAW_SECONDS
+        )
+    except subprocess.TimeoutExpired:
+        raise BadRequest(
+            f"Graphviz took over {DRAW_SECONDS:g} s to lay this out: choose smaller hidden layers"
+        ) from None
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz's {drawing.engine} failed: {done.stderr.strip().splitlines()[:1]}")
+    return done.stdout[done.stdout.index("<svg") :]
 
 
 def _chosen(points: list[list], index: object) -> list:
@@ -48,10 +61,14 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
     for name, p in zip(parameter_names(model), params):
         p.label = name
     cost.backward()
+    hidden = None if show_parameters else params
+    # The limit on values drawn counts hidden leaves too; only the drawn ones make it unreadable.
+    limit = DEFAULT_MAX_NODES + (len(params) if hidden else 0)
     try:
-        drawing = draw_dot(cost, params=params, inputs=inputs, hide=None if show_parameters else params)
+        drawing = draw_dot(cost, params=params, inputs=inputs, hide=hidden, max_nodes=limit)
     except ValueError as error:  # too many values to draw
-        raise BadRequest(f"{str(error).split('; ')[0].split('. ')[0]}: hide the parameters") from None
+        fix = "choose smaller hidden layers" if hidden else "hide the parameters"
+        raise BadRequest(f"{str(error).split(', over')[0]}, too many to draw: {fix}") from None
     return {
         "svg": _svg(drawing),
         "point": index,
