@@ -24,7 +24,8 @@ def start(*args: str) -> subprocess.Popen:
     )
 
 
-def test_serve_prints_a_url_with_a_token_and_stops_cleanly_on_ctrl_c():
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_a_url_with_a_token_and_stops_cleanly(stop):
     process = start("--port", "0", "--dataset", "spiral", "--hidden", "8,8")
     try:
         line = process.stdout.readline()
@@ -32,7 +33,7 @@ def test_serve_prints_a_url_with_a_token_and_stops_cleanly_on_ctrl_c():
         url = line.split(": ", 1)[1].strip()
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200 and b"micrograd explorer" in response.read()
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, err = process.communicate(timeout=30)
     finally:
         process.kill()

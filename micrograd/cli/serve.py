@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import webbrowser
 
@@ -96,6 +97,10 @@ def _check_drawing_tools() -> None:
         )
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from micrograd.serve.server import is_loopback, make_server
 
@@ -114,10 +119,12 @@ def run(args: argparse.Namespace) -> int:
     print("press Ctrl-C to stop", file=sys.stderr, flush=True)
     if args.open:
         webbrowser.open(server.url)
+    previous = signal.signal(signal.SIGTERM, _stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         print("micrograd serve: stopped", file=sys.stderr)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.server_close()
     return 0
