@@ -199,3 +199,92 @@ def test_two_tabs_have_their_own_models(browser, explorer):
     assert second.evaluate("window.micrograd.page.session") == b  # a reload keeps the tab's session
     assert steps_shown(second) == 0 and steps_shown(first) == 1
     context.close()
+
+
+def test_every_training_and_data_control_reaches_the_engine(page, explorer):
+    session = open_explorer(page, explorer)
+
+    def settings():
+        return saved(explorer, session)["settings"]
+
+    page.select_option("#optimizer", "adam")
+    wait_until(page, "document.querySelector('#opt-table [data-key=\"m\"]') !== null")
+    assert settings()["optimizer"] == "adam"
+    page.click("#step")
+    wait_until(page, "document.getElementById('steps-done').textContent === '1'")
+    assert page.get_attribute("#opt-table [data-key='t']", "data-value") == "1"
+    page.select_option("#weight", "4")
+    wait_until(page, "window.micrograd.page.state.optimizer.index === 4")
+    model = from_dict(saved(explorer, session)["model"])
+    assert page.get_attribute("#opt-table [data-key='value']", "data-value") == repr(model.parameters()[4].data)
+
+    for selector, value, key, expected in [
+        ("#loss-fn", "binary_cross_entropy", "loss", "binary_cross_entropy"),
+        ("#activation", "relu", "activation", "relu"),
+    ]:
+        page.select_option(selector, value)
+        wait_until(page, f"window.micrograd.page.state.settings.{key} === '{expected}'")
+    for selector, text, key, expected in [
+        ("#hidden", "3,2", "hidden", [3, 2]),
+        ("#seed", "5", "seed", 5),
+        ("#l2", "0.001", "l2", 0.001),
+        ("#samples", "60", "samples", 60),
+    ]:
+        page.fill(selector, text)
+        page.press(selector, "Enter")
+        wait_until(
+            page, f"JSON.stringify(window.micrograd.page.state.settings.{key}) === '{expected!s}'.replace(/ /g, '')"
+        )
+    assert settings()["hidden"] == [3, 2] and settings()["seed"] == 5 and settings()["l2"] == 0.001
+    assert page.text_content("#n-points") == "60"
+
+    page.click("#step")
+    wait_until(page, "document.getElementById('steps-done').textContent === '1'")
+    page.click("#reinit")
+    wait_until(page, "document.getElementById('steps-done').textContent === '0'")
+    assert saved(explorer, session)["history"]["loss"] == []
+
+    page.select_option("#dataset", "spiral")
+    wait_until(page, "document.querySelectorAll('#classes input').length === 3")
+    assert settings()["loss"] == "cross_entropy" and page.input_value("#loss-fn") == "cross_entropy"
+    page.click("#mode-remove")
+    page.click("circle.point[data-index='0']")
+    wait_until(page, "document.querySelectorAll('circle.point').length === 59")
+    page.click("#clear-data")
+    wait_until(page, "document.querySelectorAll('circle.point').length === 0")
+    page.click("#step")
+    wait_until(page, "!document.getElementById('error').hidden")
+    assert "no points to train on" in page.text_content("#error")
+    page.click("#reset-data")
+    wait_until(page, "document.querySelectorAll('circle.point').length === 60")
+    assert page.is_hidden("#error")
+    page.fill("#rate", "25")
+    assert page.text_content("#rate-shown") == "25"
+    save_screenshot(page, "explorer-controls")
+
+
+def test_save_then_load_in_another_tab(browser, explorer, tmp_path):
+    context = browser.new_context(accept_downloads=True)
+    first, second = context.new_page(), context.new_page()
+    open_explorer(first, explorer)
+    first.fill("#hidden", "3")
+    first.press("#hidden", "Enter")
+    wait_until(first, "window.micrograd.page.state.settings.hidden.join() === '3'")
+    for k in (1, 2):
+        first.click("#step")
+        wait_until(first, f"document.getElementById('steps-done').textContent === '{k}'")
+    with first.expect_download() as download:
+        first.click("#save")
+    path = tmp_path / "session.json"
+    download.value.save_as(path)
+    loss = first.get_attribute("#loss", "data-value")
+
+    open_explorer(second, explorer)
+    second.set_input_files("#load", str(path))
+    wait_until(second, "document.getElementById('steps-done').textContent === '2'")
+    assert second.input_value("#hidden") == "3" and second.get_attribute("#loss", "data-value") == loss
+    (tmp_path / "bad.json").write_text("{not json")
+    second.set_input_files("#load", str(tmp_path / "bad.json"))
+    wait_until(second, "!document.getElementById('error').hidden")
+    assert "bad.json is not a saved session" in second.text_content("#error")
+    context.close()
