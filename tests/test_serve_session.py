@@ -7,7 +7,7 @@ import pytest
 from micrograd.data import make_moons, make_spiral
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
-from micrograd.serve.session import GRID, LIMITS, BadRequest, Conflict, Session, Settings, check_settings
+from micrograd.serve.session import DEFAULT_LR, GRID, LIMITS, BadRequest, Conflict, Session, Settings, check_settings
 from micrograd.train import fit
 
 
@@ -83,6 +83,9 @@ def test_changing_the_optimiser_starts_a_fresh_one_on_the_same_model():
     weights = [p.data for p in session.run.model.parameters()]
     session.update_settings({"optimizer": "adam"})
     assert isinstance(session.run.optimizer, Adam) and session.run.optimizer.t == 0
+    assert session.run.optimizer.lr == session.settings.lr == DEFAULT_LR["adam"]  # unless lr comes with it
+    session.update_settings({"optimizer": "momentum", "lr": 0.2})
+    assert session.run.optimizer.momentum == 0.9 and session.run.optimizer.lr == 0.2
     assert [p.data for p in session.run.model.parameters()] == weights
     assert len(session.run.loss) == 1  # the curve goes on
 

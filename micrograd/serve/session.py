@@ -150,6 +150,8 @@ def check_settings(current: Settings, changes: object) -> Settings:
     if unknown:
         raise BadRequest(f"unknown setting {unknown[0]!r}; known: {', '.join(_SETTING_CHECKS)}")
     new = replace(current, **{k: _SETTING_CHECKS[k](v) for k, v in changes.items()})
+    if "optimizer" in changes and "lr" not in changes and new.optimizer != current.optimizer:
+        new = replace(new, lr=DEFAULT_LR[new.optimizer])  # Adam's steps are larger: its own usual rate
     n_classes = DATASETS[new.dataset][1]
     if "dataset" in changes and "loss" not in changes and not _loss_fits(new.loss, n_classes):
         new = replace(new, loss="cross_entropy")  # a new data set with more classes: the loss that fits
