@@ -248,3 +248,14 @@ def test_a_snapshot_is_a_private_copy():
     model.parameters()[0].data = 123.0
     points[0][0] = 99.0
     assert session.run.model.parameters()[0].data != 123.0 and session.points[0][0] != 99.0
+
+
+def test_a_long_run_saves_its_latest_curves_and_loads_back():
+    session = Session()
+    session.run.loss = [float(k) for k in range(LIMITS["history"] + 5)]
+    session.run.accuracy = [0.5] * len(session.run.loss)
+    saved = session.save()
+    assert saved["history"]["loss"][0] == 5.0 and len(saved["history"]["loss"]) == LIMITS["history"]
+    other = Session()
+    other.load(saved)
+    assert other.run.loss == session.run.loss[5:]

@@ -40,8 +40,8 @@ from urllib.parse import parse_qs, urlsplit
 from micrograd.serve.session import BadRequest, Session, Settings
 from micrograd.serve.views import graph_view, network_view, steps_view
 
-MAX_BODY = 2 * 1024 * 1024  # bytes: a saved session of the largest model and data set fits easily
-DRAIN_LIMIT = 16 * MAX_BODY  # a larger body is not even read: the connection is closed on it
+MAX_BODY = 8 * 1024 * 1024  # bytes: a saved session (largest model, 500 points, 200,000 steps of curves) fits
+DRAIN_LIMIT = 32 * 1024 * 1024  # a larger body is not even read: the connection is closed on it
 MAX_SESSIONS = 32  # browser tabs remembered; the least recently used is forgotten beyond this
 LOCK_WAIT = 30.0  # seconds a request waits for its session (another request of the tab training)
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}

@@ -37,6 +37,7 @@ LIMITS = {
     "l2": 1.0,
     "seed": 2**31 - 1,
     "coordinate": 1e3,  # |x| and |y| of a point
+    "history": 200_000,  # steps of the loss and accuracy curves kept in a saved session (the latest)
 }
 STEP_BUDGET = 1.0  # seconds: a request for many steps stops after this (at least one step runs)
 GRID = 30  # decision regions are evaluated on GRID x GRID points
@@ -374,14 +375,16 @@ class Session:
     # -- saving
 
     def save(self) -> dict:
-        """The session as JSON: the model in `MLP.save`'s format, the points and the settings."""
+        """The session as JSON: the model in `MLP.save`'s format, the points, the settings and
+        the curves (their latest `LIMITS["history"]` steps)."""
+        keep = LIMITS["history"]
         return {
             "format": SAVE_FORMAT,
             "version": SAVE_VERSION,
             "settings": self.settings.to_json(),
             "points": self.points,
             "model": self.run.model.to_dict(),
-            "history": {"loss": self.run.loss, "accuracy": self.run.accuracy},
+            "history": {"loss": self.run.loss[-keep:], "accuracy": self.run.accuracy[-keep:]},
         }
 
     def load(self, doc: object) -> None:
@@ -418,8 +421,8 @@ def _history(history: object) -> tuple[list[float], list[float]]:
     curves = []
     for key in ("loss", "accuracy"):
         values = history.get(key, [])
-        if not isinstance(values, list) or len(values) > 1_000_000:
-            raise BadRequest(f"history.{key} must be a list of numbers")
+        if not isinstance(values, list) or len(values) > LIMITS["history"]:
+            raise BadRequest(f"history.{key} must be a list of at most {LIMITS['history']} numbers")
         curves.append([_float(f"history.{key}", v, -math.inf, math.inf) for v in values])
     return curves[0], curves[1]
 

@@ -194,7 +194,7 @@
       svg.innerHTML = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="axis">press Step or Play</text>`;
       return;
     }
-    const top_loss = Math.max(...page.loss) || 1;
+    const top_loss = page.loss.reduce((a, b) => Math.max(a, b), 0) || 1; // no spread: runs get long
     const stride = Math.max(1, Math.ceil(n / 600));
     const xAt = (i) => left + (n === 1 ? 0 : (i / (n - 1)) * (W - left - 8));
     const line = (values, high) => {
@@ -257,6 +257,7 @@
     }
     const last = page.weightTrace[page.weightTrace.length - 1];
     if (!last || last.steps !== page.state.steps) page.weightTrace.push({ steps: page.state.steps, value: state.value });
+    if (page.weightTrace.length > 2000) page.weightTrace.splice(0, page.weightTrace.length - 2000); // the recent past
     body.innerHTML = OPTIMIZER_ROWS.filter(([key]) => key in state)
       .map(([key, name]) => {
         const x = state[key];
@@ -279,7 +280,7 @@
       return;
     }
     const values = trace.map((e) => e.value);
-    const low = Math.min(...values), high = Math.max(...values);
+    const low = values.reduce((a, b) => Math.min(a, b)), high = values.reduce((a, b) => Math.max(a, b));
     const span = high - low || 1;
     const pts = trace.map((e, i) => `${(40 + (i / (trace.length - 1)) * 372).toFixed(1)},${(6 + (1 - (e.value - low) / span) * 64).toFixed(1)}`);
     svg.innerHTML =
