@@ -193,15 +193,21 @@ class BackwardSteps:
         even a skipped one (its gradient is then 0). After all steps this is, value for
         value, bit for bit, what ``backward()`` leaves in ``.grad``.
         """
-        k = self._frame(k)
-        grads = {self.output: 1.0}
-        for step in self._steps[:k]:
-            grads[step.parent] = step.after
-        return grads
+        return self._state(self._frame(k))[0]
 
     def terms_after(self, node: Value, k: int | None = None) -> list[float]:
         """The contributions `node` has received in the first `k` steps, in order."""
-        return [s.contribution for s in self._steps[: self._frame(k)] if s.parent is node and not s.skipped]
+        return self._state(self._frame(k))[1].get(node, [])
+
+    def _state(self, k: int) -> tuple[dict[Value, float], dict[Value, list[float]]]:
+        """The gradients known after `k` steps and each value's contributions so far: one pass."""
+        grads = {self.output: 1.0}
+        terms: dict[Value, list[float]] = {}
+        for step in self._steps[:k]:
+            grads[step.parent] = step.after
+            if not step.skipped:
+                terms.setdefault(step.parent, []).append(step.contribution)
+        return grads, terms
 
     def _frame(self, k: int | None) -> int:
         if k is None:
@@ -225,20 +231,7 @@ class BackwardSteps:
     def sum_text(self, node: Value, k: int | None = None, number=_number_text) -> str:
         """`node`'s gradient after `k` steps, written as the sum it is: ``-0.0164 = 0.006 + (-0.0223)``,
         or ``?`` while no step has reached it."""
-        k = self._frame(k)
-        grads = self.grads_after(k)
-        if node not in grads:
-            return "?"
-        terms = self.terms_after(node, k)
-        total = number(grads[node])
-        if len(terms) < 2:
-            return total
-        shown = [number(t) for t in terms]
-        if len(shown) > 6:
-            shown = [*shown[:3], f"…({len(shown) - 5} more)…", *shown[-2:]]
-        return f"{total} = " + " + ".join(
-            t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(shown)
-        )
+        return _written_sum(node, *self._state(self._frame(k)), number)
 
     def _step_cells(self, step: Step) -> tuple[str, ...]:
         """(step, edge, local, upstream, contribution, running sum, note) for the tables."""
@@ -346,7 +339,7 @@ class BackwardSteps:
 
         return draw_step(self, self._frame(k), **options)
 
-    def page_data(self, title: str | None = None, max_steps: int | None = 300) -> dict[str, Any]:
+    def page_data(self, title: str | None = None, max_steps: int | None = 150) -> dict[str, Any]:
         """Everything the step-through page shows, as JSON-ready data (see micrograd/assets/stepthrough.js).
 
         ``frames[k]`` is the SVG of `draw(k)` for k = 0..len(self) (needs Graphviz's ``dot``);
@@ -357,8 +350,12 @@ class BackwardSteps:
 
         return page_data(self, title=title, max_steps=max_steps)
 
-    def save_html(self, path: str | os.PathLike, title: str | None = None, max_steps: int | None = 300) -> None:
-        """Write a self-contained step-through page (no network, no CDN), atomically."""
+    def save_html(self, path: str | os.PathLike, title: str | None = None, max_steps: int | None = 150) -> None:
+        """Write a self-contained step-through page (no network, no CDN), atomically.
+
+        Each frame is one run of Graphviz's ``dot``; a pass of more than `max_steps` steps is
+        refused with a clear error (``max_steps=None`` allows any).
+        """
         from micrograd.viz.steps import save_html
 
         save_html(self, path, title=title, max_steps=max_steps)
@@ -431,3 +428,17 @@ def _row_class(step: Step) -> str:
         name for name, on in (("first", step.first), ("summing", step.summing), ("final", step.final),
                               ("skipped", step.skipped)) if on
     )  # fmt: skip
+
+
+def _written_sum(node: Value, grads: dict[Value, float], terms: dict[Value, list[float]], number) -> str:
+    """`BackwardSteps.sum_text` given the frame's state (`BackwardSteps._state`)."""
+    if node not in grads:
+        return "?"
+    total = number(grads[node])
+    added = terms.get(node, [])
+    if len(added) < 2:
+        return total
+    shown = [number(t) for t in added]
+    if len(shown) > 6:
+        shown = [*shown[:3], f"…({len(shown) - 5} more)…", *shown[-2:]]
+    return f"{total} = " + " + ".join(t if i == 0 or not t.startswith("-") else f"({t})" for i, t in enumerate(shown))

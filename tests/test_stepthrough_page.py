@@ -60,6 +60,14 @@ def test_first_frame_knows_only_the_outputs_gradient(page, tmp_path):
     assert page.console_errors == []
 
 
+def test_the_page_unpacks_exactly_the_frames_python_drew(page, tmp_path):
+    steps, path, _g = readme_page(tmp_path)
+    assert path.stat().st_size < 1_000_000  # packed: a few changed pieces per step, not 46 whole drawings
+    page.goto(path.as_uri())
+    assert page.evaluate("window.micrograd.data.frames") == steps.page_data()["frames"]
+    assert page.console_errors == []
+
+
 def test_next_and_the_arrow_key_show_backward_steps_running_sums(page, tmp_path):
     steps, path, _g = readme_page(tmp_path)
     index = {node: f"v{i}" for i, node in enumerate(steps.order)}

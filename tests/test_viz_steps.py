@@ -15,7 +15,7 @@ graphviz = pytest.importorskip("graphviz")
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
 from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
-from micrograd.viz.steps import _script_json, asset_text, draw_step, page_data, page_html  # noqa: E402
+from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, pack_frames, page_data, page_html  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -159,6 +159,43 @@ def test_page_html_inlines_everything_and_needs_no_network(tmp_path):
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+@needs_dot
+def test_the_pages_frames_share_one_layout():
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    steps = backward_steps(micrograd_readme_expression(a, b))
+    frames = frames_svg(steps)
+
+    def centres(svg: str) -> dict[str, tuple[float, float]]:
+        """Each value box's first text position: where the box is."""
+        found = re.findall(r"<title>(v\d+)</title>.*?<text[^>]* x=\"([-\d.]+)\" y=\"([-\d.]+)\"", svg, flags=re.S)
+        return {name: (float(x), float(y)) for name, x, y in found}
+
+    first = centres(frames[0])
+    assert len(first) == len(steps.order)
+    for svg in frames[1:]:  # the boxes stay put while their numbers and colours change
+        for name, (x, y) in centres(svg).items():
+            assert (x, y) == first[name], name
+    # draw_step(steady=True) is the same picture as the page's frame
+    assert "WIDTH=" in draw_step(steps, 3, steady=True).source and "WIDTH=" not in draw_step(steps, 3).source
+
+
+def test_packed_frames_rebuild_every_frame():
+    frames = [
+        'head<g id="node1" class="node">A</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">E</g>tail',
+        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">F</g>tail',
+    ]
+    packed = pack_frames(frames)
+    assert len(packed["base"]) == 3 and [len(p) for p in packed["patches"]] == [1, 1]
+    pieces, rebuilt = list(packed["base"]), ["".join(packed["base"])]
+    for patch in packed["patches"]:  # what MicrogradSteps.unpackFrames does
+        for i, piece in patch:
+            pieces[i] = piece
+        rebuilt.append("".join(pieces))
+    assert rebuilt == frames
+    assert pack_frames([frames[0], 'head<g id="node1">A</g>']) is None  # different shapes: stored whole
+
+
 def test_too_many_steps_for_a_page_is_a_clear_error():
     x = Value(0.5)
     y = x
@@ -178,7 +215,7 @@ def test_the_widget_steps_through_the_frames():
     view = steps.widget()
     assert isinstance(view, widgets.VBox)
     controls, body = view.children
-    previous, play, following, slider = controls.children
+    previous, play, following, slider, fit = controls.children
     drawing, side = body.children
     assert isinstance(play, widgets.Play) and isinstance(slider, widgets.IntSlider) and slider.max == 4
     assert "Before any step" in side.value and previous.disabled
@@ -192,6 +229,11 @@ def test_the_widget_steps_through_the_frames():
     assert following.disabled
     previous.click()
     assert slider.value == 3
+    assert drawing.value.startswith('<svg width="') and 'pt" height=' in drawing.value[:40]
+    fit.click()
+    assert drawing.value.startswith('<svg width="100%"') and fit.description == "actual size"
+    fit.click()
+    assert 'pt" height=' in drawing.value[:40]
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron

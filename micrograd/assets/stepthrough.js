@@ -17,6 +17,10 @@
  *   MicrogradSteps.bindKeys(steps, target)
  *     Also handle the arrow keys (and Home, End, space) on `target`, e.g. document.
  *
+ *   MicrogradSteps.unpackFrames(packed) -> [svg, ...]
+ *     The frames from Python's pack_frames() ({base, patches}), as the standalone page
+ *     stores them to stay small: data.frames = MicrogradSteps.unpackFrames(data.packed_frames).
+ *
  *   `data` is exactly the JSON of Python's BackwardSteps.page_data():
  *     title    the page's title
  *     heading  one line: "backward() of g: 45 steps, one per edge; 11 sums"
@@ -288,9 +292,19 @@
     }
   }
 
+  function unpackFrames(packed) {
+    var pieces = packed.base.slice();
+    var frames = [pieces.join("")];
+    packed.patches.forEach(function (patch) {
+      patch.forEach(function (change) { pieces[change[0]] = change[1]; });
+      frames.push(pieces.join(""));
+    });
+    return frames;
+  }
+
   function bindKeys(controller, target) {
     target.addEventListener("keydown", function (event) { handleKey(controller, event); });
   }
 
-  global.MicrogradSteps = { mount: mount, bindKeys: bindKeys, version: 1 };
+  global.MicrogradSteps = { mount: mount, bindKeys: bindKeys, unpackFrames: unpackFrames, version: 1 };
 })(typeof window !== "undefined" ? window : this);

@@ -161,12 +161,14 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
     return "constant"
 
 
-def _value_label(node: Value, kind: str, marked: bool, grad: str | None = None) -> str:
-    """A value's box: label, data and grad; `grad` replaces the grad cell's text (HTML-like)."""
+def _value_label(node: Value, kind: str, marked: bool, grad: str | None = None, steady: bool = False) -> str:
+    """A value's box: label, data and grad; `grad` replaces the grad cell's text (HTML-like).
+    A `steady` box keeps its border width when marked (only the colour changes), so that
+    marking moves nothing in a layout."""
     fill, border, ink = KIND_COLOURS[kind]
     if marked:
         border = HIGHLIGHT
-    width = 2 if marked or kind == "output" else 1
+    width = 2 if (marked and not steady) or kind == "output" else 1
     cells = []
     if node.label:
         cells.append(f"<B>{_escape(node.label)}</B>")

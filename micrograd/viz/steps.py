@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from micrograd._atomic import write_text_atomically
 from micrograd.engine import Value
-from micrograd.steps import BackwardSteps, Step
+from micrograd.steps import BackwardSteps, Step, _written_sum
 from micrograd.viz._core import (
     DIMMED,
     GRAD_INK,
@@ -49,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["asset_text", "draw_step", "page_data", "page_html", "save_html", "step_through"]
 
-DEFAULT_MAX_STEPS = 300  # frames on one page; each is a drawing of the whole graph
+DEFAULT_MAX_STEPS = 150  # frames on one page; each is a run of `dot` over the whole graph
 PENDING = "#b35900"  # a gradient that will still receive contributions
 
 _USED_EDGE = {"color": GRAD_INK, "fontcolor": GRAD_INK, "penwidth": "1.6"}
@@ -67,6 +71,86 @@ def _grad_cell(known: bool, final: bool, text: str) -> str:
     return f'<FONT COLOR="{PENDING}">grad {_escape(text)} <I>so far</I></FONT>'
 
 
+def _grad_words(known: bool, final: bool, text: str) -> str:
+    """What `_grad_cell` shows, as plain text (for measuring it)."""
+    return "grad ?" if not known else f"grad {text}" + ("" if final else " so far")
+
+
+Size = tuple[float, float]  # width, height in points
+
+
+@dataclass
+class _Room:
+    """The space every value's grad cell and every edge's label needs in its widest frame.
+
+    Reserving it in every frame gives every frame the same layout: stepping moves nothing
+    but the colours and the numbers.
+    """
+
+    grads: dict[Value, Size]
+    labels: dict[tuple[Value, int], Size]  # (child, argument)
+
+
+def _room(steps: BackwardSteps) -> _Room:
+    """Measure (with `dot` itself, so in the fonts it will draw with) the widest text each grad
+    cell and edge label takes in any frame."""
+    texts: dict[Value, set[str]] = {node: {"grad ?"} for node in steps.order}
+    texts[steps.output] = {_grad_words(True, True, fmt(1.0))}
+    for step in steps:
+        total = steps.sum_text(step.parent, step.number, number=fmt)
+        texts[step.parent].add(_grad_words(True, False, total))
+        texts[step.parent].add(_grad_words(True, True, total))
+    labels = {(s.child, s.argument): {(fmt(s.local), 10), (_current_label(s), 12)} for s in steps}
+    measured = _measure({(t, 12) for words in texts.values() for t in words} | set().union(*labels.values()))
+    return _Room(
+        {node: _largest(measured[(t, 12)] for t in words) for node, words in texts.items()},
+        {edge: _largest(measured[t] for t in options) for edge, options in labels.items()},
+    )
+
+
+def _largest(sizes) -> Size:
+    sizes = list(sizes)
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def _measure(texts: set[tuple[str, int]]) -> dict[tuple[str, int], Size]:
+    """Each (text, font size)'s size in points, as `dot` lays it out: one run over all of them."""
+    graphviz = _import_graphviz()
+    drawing = _new_drawing("measure")
+    ordered = sorted(texts)
+    for n, (text, size) in enumerate(ordered):
+        drawing.node(
+            f"t{n}", f"<{_escape(text)}>", shape="plaintext", margin="0", width="0", height="0", fontsize=str(size)
+        )
+    try:
+        plain = drawing.pipe(format="plain", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(
+            f"the step-through needs Graphviz's `dot` program to draw its frames. {INSTALL_DOT}"
+        ) from None
+    sizes = {}
+    for line in plain.splitlines():
+        parts = line.split(" ", 6)
+        if parts[0] == "node":
+            sizes[ordered[int(parts[1][1:])]] = (float(parts[4]) * 72, float(parts[5]) * 72)
+    return sizes
+
+
+def _in_room(markup: str, size: Size | None) -> str:
+    """`markup` in a cell at least `size` large (graphviz's WIDTH and HEIGHT are minimums)."""
+    if size is None:
+        return markup
+    width, height = size
+    return (
+        f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+        f'<TD WIDTH="{math.ceil(width)}" HEIGHT="{math.ceil(height)}">{markup}</TD></TR></TABLE>'
+    )
+
+
+def _current_label(step: Step) -> str:
+    return f"{fmt(step.local)} × {fmt(step.upstream)} = {fmt(step.contribution)}"
+
+
 def draw_step(
     steps: BackwardSteps,
     k: int,
@@ -76,6 +160,8 @@ def draw_step(
     inputs=None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
+    steady: bool = False,
+    _room_for: _Room | None = None,
 ) -> graphviz.Digraph:
     """The graph of ``steps.output`` after the first `k` steps of its backward pass.
 
@@ -87,6 +173,10 @@ def draw_step(
     3.0000``). Waiting edges show their local derivative in grey; a skipped step's edge
     (its child's gradient is 0, so ``backward()`` adds nothing) is dashed. The last frame
     shows the gradients ``draw_dot`` shows after ``backward()``.
+
+    `steady` reserves, in every value's box and on every edge, the room its widest frame
+    needs (measured by one extra run of ``dot``), so that all frames share one layout:
+    what the step-through page and widget use.
 
     >>> from micrograd import Value, backward_steps
     >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
@@ -106,9 +196,10 @@ def draw_step(
     done = steps[:k]
     current: Step | None = done[-1] if done else None
     used = {(s.child, s.argument): s for s in done}
-    known = steps.grads_after(k)
+    known, terms = steps._state(k)
     final = {s.parent for s in done if s.final} | {root}
     index = {node: i for i, node in enumerate(steps.order)}
+    room = _room_for or (_room(steps) if steady else None)
 
     drawing = _new_drawing("backward", rankdir=rankdir, nodesep="0.25", ranksep="0.35")
     kinds = set()
@@ -116,10 +207,16 @@ def draw_step(
         kind = _value_kind(node, root, params, inputs)
         kinds.add(kind)
         marked = current is not None and node in (current.child, current.parent)
-        grad = _grad_cell(node in known, node in final, steps.sum_text(node, k, number=fmt))
-        drawing.node(f"v{i}", _value_label(node, kind, marked, grad), shape="plain")
+        grad = _grad_cell(node in known, node in final, _written_sum(node, known, terms, fmt))
+        grad = _in_room(grad, room.grads[node] if room else None)
+        drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain")
         if node.parents:
-            edges = [_edge_style(used.get((node, j)), current, local) for j, local in enumerate(node.local_grads)]
+            edges = []
+            for j, local in enumerate(node.local_grads):
+                style = _edge_style(used.get((node, j)), current, local)
+                if room:
+                    style["label"] = f"<{_in_room(_escape(style['label']), room.labels[node, j])}>"
+                edges.append(style)
             is_current = current is not None and current.child is node
             out_edge = (
                 _CURRENT_EDGE
@@ -137,7 +234,7 @@ def draw_step(
             '<FONT COLOR="#9a9a9a">grad ?: not reached yet</FONT>',
         ]
         drawing.attr(label=_legend(kinds, True, False, extra), labelloc="b", labeljust="l")
-    drawing.text_summary = _frame_text(steps, k)
+    drawing.text_summary = _frame_text(steps, k, known, terms)
     return drawing
 
 
@@ -145,18 +242,16 @@ def _edge_style(step: Step | None, current: Step | None, local: float) -> dict[s
     if step is None:
         return {"label": fmt(local), **_WAITING_EDGE}
     if step is current:
-        return {"label": f"{fmt(step.local)} × {fmt(step.upstream)} = {fmt(step.contribution)}", **_CURRENT_EDGE}
+        return {"label": _current_label(step), **_CURRENT_EDGE}
     return {"label": fmt(step.local), **(_SKIPPED_EDGE if step.skipped else _USED_EDGE)}
 
 
-def _frame_text(steps: BackwardSteps, k: int) -> str:
-    """The frame as text, for where `dot` is missing."""
+def _frame_text(steps: BackwardSteps, k: int, known: dict, terms: dict) -> str:
+    """The frame as text, for where `dot` is missing: the step, then the gradients nearest the output."""
     names = steps.names()
     head = f"after step {k} of {len(steps)}: {steps.arithmetic(steps[k - 1])}" if k else "before any step"
-    lines = [head]
-    for node in reversed(steps.order):
-        lines.append(f"  ∂/∂{names[node]} = {steps.sum_text(node, k, number=fmt)}")
-    return "\n".join(lines[:61])
+    shown = steps.order[:-61:-1]
+    return "\n".join([head] + [f"  ∂/∂{names[node]} = {_written_sum(node, known, terms, fmt)}" for node in shown])
 
 
 # --------------------------------------------------------------------------- the page
@@ -180,8 +275,10 @@ def _svg(drawing: graphviz.Digraph) -> str:
 
 
 def frames_svg(steps: BackwardSteps, **options: Any) -> list[str]:
-    """Every frame's SVG, 0..len(steps), drawn by `dot` on as many cores as there are."""
-    drawings = [draw_step(steps, k, **options) for k in range(len(steps) + 1)]
+    """Every frame's SVG, 0..len(steps), all with one layout (`draw_step`'s `steady`), drawn
+    by `dot` on as many cores as there are."""
+    room = _room(steps)
+    drawings = [draw_step(steps, k, _room_for=room, **options) for k in range(len(steps) + 1)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # dot runs as a subprocess
         return list(pool.map(_svg, drawings))
 
@@ -229,13 +326,35 @@ def _script_json(data: dict[str, Any]) -> str:
     return text
 
 
+# Where a graphviz SVG's groups begin: one per value, operation and edge, in a fixed order.
+_SVG_GROUP = re.compile(r'(?=<g id="(?:node|edge)\d+")')
+
+
+def pack_frames(frames: list[str]) -> dict[str, Any] | None:
+    """Frames that share one layout, stored as the first one's pieces and, for each later
+    frame, only the pieces that changed: ``{"base": [...], "patches": [[[i, piece], ...], ...]}``.
+
+    A step changes a few values and edges, so this is a small fraction of the full frames.
+    ``MicrogradSteps.unpackFrames`` (stepthrough.js) rebuilds them. None when the frames do
+    not split alike (then the page carries them whole).
+    """
+    pieces = [_SVG_GROUP.split(frame) for frame in frames]
+    if not pieces or len({len(p) for p in pieces}) != 1:
+        return None
+    patches = [[[i, b] for i, (a, b) in enumerate(zip(before, after)) if a != b] for before, after in pairwise(pieces)]
+    return {"base": pieces[0], "patches": patches}
+
+
 def page_html(data: dict[str, Any]) -> str:
-    """The standalone page: the template with the styles, the script and `data` inline."""
+    """The standalone page: the template with the styles, the script and `data` inline (its
+    frames packed with `pack_frames` when they share a layout; the page unpacks them)."""
+    packed = pack_frames(data.get("frames", []))
+    embedded = {**data, "frames": None, "packed_frames": packed} if packed else data
     parts = {
         "{{title}}": html.escape(str(data.get("title", "backward()"))),
         "{{css}}": asset_text("stepthrough.css"),
         "{{js}}": asset_text("stepthrough.js"),
-        "{{data}}": _script_json(data),
+        "{{data}}": _script_json(embedded),
     }
     page = asset_text("stepthrough.html")
     for marker in parts:  # each marker once, and inserted text is never searched again
@@ -283,21 +402,33 @@ def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, uni
     widgets.jslink((play, "value"), (slider, "value"))
     previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
     following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
-    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%"))
+    fit = widgets.Button(description="fit width", tooltip="the whole drawing in view, or its actual size")
+    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%", max_height="640px"))
     panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
 
     def show(change: object = None) -> None:
         k = slider.value
-        drawing.value = frames[k]
+        fitted = fit.description == "actual size"
+        drawing.value = _fit_width(frames[k]) if fitted else frames[k]
         panel.value = side(k)
         previous.disabled, following.disabled = k == 0, k == last
 
+    def toggle_fit(_: object) -> None:
+        fit.description = "actual size" if fit.description == "fit width" else "fit width"
+        show()
+
     previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
     following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
+    fit.on_click(toggle_fit)
     slider.observe(show, names="value")
     show()
-    controls = widgets.HBox([previous, play, following, slider])
+    controls = widgets.HBox([previous, play, following, slider, fit])
     return widgets.VBox([controls, widgets.HBox([drawing, panel])])
+
+
+def _fit_width(svg: str) -> str:
+    """The SVG scaled to the width of its container (graphviz gives it a size in points)."""
+    return re.sub(r'^<svg width="[\d.]+pt" height="[\d.]+pt"', '<svg width="100%"', svg, count=1)
 
 
 def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
@@ -361,7 +492,7 @@ class NetworkSteps:
         self.trace = _trace(self.layers, _value_list("outputs", outputs), grads=True)
         self.sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
         if show_weights is None:
-            show_weights = max(m * n for m, n in zip(self.sizes, self.sizes[1:])) <= _AUTO_WEIGHT_LABELS_UP_TO
+            show_weights = max(m * n for m, n in pairwise(self.sizes)) <= _AUTO_WEIGHT_LABELS_UP_TO
         self.show_weights = show_weights
         done: dict[Value, int] = {}  # the step after which each value's own edges are all walked
         for step in steps:
