@@ -12,6 +12,7 @@ from micrograd.nn import MLP
 from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
 from micrograd.steps import backward_steps
 from micrograd.viz import DEFAULT_MAX_NODES, draw_dot, draw_network
+from micrograd.viz.steps import pack_frames
 
 DRAW_SECONDS = 10.0  # the longest a drawing may take
 STEP_THROUGH_MAX = 120  # steps: the step-through draws one picture per step, `dot` ~50 ms each
@@ -93,5 +94,8 @@ def steps_view(model: MLP, settings: Settings, points: list[list], index: object
             f"shows up to {STEP_THROUGH_MAX}: choose smaller hidden layers (e.g. 3,3) to step through it"
         )
     data = steps.page_data(title=f"backward() of point {index}'s loss")
+    packed = pack_frames(data["frames"])  # a step changes a few boxes: send only what changes
+    if packed:
+        data = {**data, "frames": None, "packed_frames": packed}
     cost.backward()
     return {"point": index, "page": data, "grads": {name: p.grad for name, p in zip(parameter_names(model), params)}}

@@ -341,7 +341,9 @@
       const doc = await api("steps", { point });
       if (point !== page.selected) return; // the learner has moved on
       note.textContent = `point ${doc.point} at step ${doc.at_step}: previous / next / play, or click a row`;
-      page.stepper = window.MicrogradSteps.mount(box, doc.page);
+      const data = doc.page;
+      if (data.packed_frames) data.frames = window.MicrogradSteps.unpackFrames(data.packed_frames);
+      page.stepper = window.MicrogradSteps.mount(box, data);
     } catch (error) {
       note.textContent = error.message;
     }
