@@ -24,7 +24,7 @@ from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 
-__all__ = ["Digits", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spiral"]
+__all__ = ["DATASETS", "Digits", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spiral"]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -157,6 +157,15 @@ def make_blobs(
         (cx, cy, c) for c, ((cx, cy), n) in enumerate(zip(centres, _split(n_samples, len(centres)))) for _ in range(n)
     ]
     return _finish(points, std, rng)
+
+
+# name -> (make function, number of classes): the datasets the command line and the explorer offer
+DATASETS = {
+    "moons": (make_moons, 2),
+    "circles": (make_circles, 2),
+    "spiral": (make_spiral, 3),
+    "blobs": (make_blobs, 3),
+}
 
 
 # --------------------------------------------------------------------------- real data: digits

@@ -26,7 +26,7 @@ from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
 
-__all__ = ["ACTIVATIONS", "MAX_FILE_BYTES", "MAX_PARAMETERS", "Layer", "MLP", "Module", "Neuron", "load"]
+__all__ = ["ACTIVATIONS", "MAX_FILE_BYTES", "MAX_PARAMETERS", "Layer", "MLP", "Module", "Neuron", "from_dict", "load"]
 
 # name -> how a neuron applies it to its weighted input z (one op, so its input is z itself)
 ACTIVATIONS = {
@@ -221,6 +221,10 @@ class MLP(Module):
         """
         write_text_atomically(path, _dumps(_describe(self)))
 
+    def to_dict(self) -> dict:
+        """The saved file's content as a JSON-ready dict (`from_dict` reads it back)."""
+        return _describe(self)
+
 
 # --------------------------------------------------------------------------- save / load
 
@@ -301,6 +305,22 @@ def load(path: str | os.PathLike) -> MLP:
         raise bad("the JSON is nested too deeply to be a model") from None
     except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
         raise bad("a number in the file has too many digits") from None
+    return _build(_checked(doc, bad))
+
+
+def from_dict(doc: object, source: str = "a model description") -> MLP:
+    """The model that `MLP.to_dict()` described; `ValueError` naming `source` and the problem
+    if `doc` is not a well-formed model (checked whole, with `load`'s limits, before anything
+    is built).
+
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> from_dict(model.to_dict())([0.5, 1.0]).data == model([0.5, 1.0]).data
+    True
+    """
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"cannot load a model from {source}: {what}")
+
     return _build(_checked(doc, bad))
 
 

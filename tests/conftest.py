@@ -23,6 +23,9 @@ if "CI" not in os.environ and getattr(settings, "_current_profile", "default") =
 # Headless Chromium for the page tests (tests/browser.py): `browser` and `page` fixtures.
 from browser import browser, page  # noqa: E402, F401
 
+# A running `micrograd serve` and an API client (tests/explorer.py): `explorer` and `client` fixtures.
+from explorer import client, explorer  # noqa: E402, F401
+
 
 @pytest.fixture
 def unwritable_folder(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.data import load_digits, make_blobs, make_circles, make_moons, make_spiral
+from micrograd.data import DATASETS, load_digits, make_blobs, make_circles, make_moons, make_spiral
 
 MAKERS = {
     "moons": (make_moons, 2),
@@ -162,3 +162,9 @@ def test_load_digits_first_image_is_the_ucis_first_test_digit():
 def test_load_digits_refuses_a_test_fraction_outside_0_1(fraction):
     with pytest.raises(ValueError, match="test_fraction"):
         load_digits(test_fraction=fraction)
+
+
+def test_datasets_lists_each_maker_with_its_number_of_classes():
+    for name, (make, n_classes) in DATASETS.items():
+        _, y = make(30, seed=0)
+        assert len(set(y)) == n_classes, name

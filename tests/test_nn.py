@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from strategies import json_values
 
 from micrograd.engine import Value
-from micrograd.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, load
+from micrograd.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, from_dict, load
 
 # --------------------------------------------------------------------------- shapes and calls
 
@@ -210,6 +210,21 @@ def test_save_then_load_gives_the_same_outputs_bit_for_bit(tmp_path_factory, arc
     ]
     assert outputs(loaded, xs[:nin]) == outputs(model, xs[:nin])
     assert type(loaded([0.0] * nin)) is type(model([0.0] * nin))
+
+
+def test_to_dict_is_the_saved_file_and_from_dict_reads_it_back(tmp_path):
+    model = MLP(2, [3, 2], activation="sigmoid", seed=4)
+    path = tmp_path / "m.json"
+    model.save(path)
+    assert model.to_dict() == json.loads(path.read_text())
+    again = from_dict(model.to_dict())
+    assert [v.data for v in again([0.3, -1.2])] == [v.data for v in model([0.3, -1.2])]
+
+
+@pytest.mark.parametrize("doc", [None, [], {"format": "micrograd-mlp"}, {**MLP(2, [1], seed=0).to_dict(), "nin": 0}])
+def test_from_dict_names_its_source_and_the_problem(doc):
+    with pytest.raises(ValueError, match=r"cannot load a model from the upload: "):
+        from_dict(doc, "the upload")
 
 
 def test_saved_file_is_readable_json_with_architecture_and_weights(tmp_path):

@@ -1,4 +1,4 @@
-"""The `micrograd` command: `micrograd train ...` and `micrograd explain "EXPR" a=2 ...`.
+"""The `micrograd` command: `micrograd train ...`, `micrograd explain "EXPR" a=2 ...`, `micrograd serve`.
 
 Each subcommand lives in its own module with `add_arguments(parser)` and `run(args)`.
 Errors the user can fix (bad arguments, bad expressions, unreadable files, domain
@@ -19,6 +19,7 @@ from micrograd import __version__
 SUBCOMMANDS = {
     "train": ("micrograd.cli.train", "train a small network on a toy dataset or the digits"),
     "explain": ("micrograd.cli.explain", "evaluate an expression and show every path of its gradients"),
+    "serve": ("micrograd.cli.serve", "the live training explorer in your browser"),
 }
 
 

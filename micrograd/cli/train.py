@@ -28,17 +28,11 @@ import time
 
 from micrograd import data
 from micrograd._atomic import check_writable
+from micrograd.data import DATASETS
 from micrograd.nn import ACTIVATIONS, MLP
 from micrograd.optim import SGD, Adam
 from micrograd.train import accuracy, env_steps, fit, linear_decay, predict
 
-DATASETS = {
-    # name: (make function, number of classes)
-    "moons": (data.make_moons, 2),
-    "circles": (data.make_circles, 2),
-    "spiral": (data.make_spiral, 3),
-    "blobs": (data.make_blobs, 3),
-}
 DEFAULT_LR = {"sgd": 1.0, "adam": 0.05}
 # (steps, hidden layers, batch size, Adam's learning rate) when not given
 TOY_DEFAULTS = (100, [16, 16], None, DEFAULT_LR["adam"])

@@ -1,0 +1,318 @@
+"""The explorer's HTTP server without a browser: every endpoint, the security checks, bad
+input (4xx, one-line JSON error, state unchanged) and several clients at once."""
+
+import http.client
+import json
+import threading
+import time
+
+import pytest
+from explorer import Client
+
+from micrograd.serve.server import MAX_BODY, is_loopback
+from micrograd.serve.session import LIMITS
+from micrograd.serve.views import STEP_THROUGH_MAX
+
+
+def snapshot(client, session):
+    """What the server holds for `session` (a save, which changes nothing)."""
+    return client.ok("save", session=session)
+
+
+# --------------------------------------------------------------------------- the page and assets
+
+
+def test_the_page_carries_the_token_and_a_content_security_policy(client):
+    status, response, body = client.request("GET", f"/?token={client.server.token}", token=False)
+    assert status == 200 and response.getheader("Content-Type").startswith("text/html")
+    assert f'content="{client.server.token}"' in body.decode() and b"__TOKEN__" not in body
+    assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+    assert response.getheader("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path", ["/assets/explorer.js", "/assets/explorer.css", "/steps/stepthrough.js", "/steps/stepthrough.css"]
+)
+def test_the_packaged_assets_are_served(client, path):
+    status, response, body = client.request("GET", path)
+    assert status == 200 and body
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/../session.py",
+        "/assets/%2e%2e/server.py",
+        "/assets/../../nn.py",
+        "/../../../etc/passwd",
+        "/steps/stepthrough.html",  # a packaged file, but not one the page uses
+        "/assets/",
+        "/micrograd/serve/server.py",
+    ],
+)
+def test_nothing_outside_the_packaged_assets_is_served(client, path):
+    status, _, doc = client.request("GET", path)
+    assert status == 404 and doc["error"].startswith("no such page")
+
+
+# --------------------------------------------------------------------------- security
+
+
+def test_no_token_is_403(client):
+    for method, path, body in [
+        ("GET", "/", None),
+        ("GET", "/assets/explorer.js", None),
+        ("POST", "/api/session", b"{}"),
+    ]:
+        status, _, doc = client.request(method, path, body, token=False)
+        assert status == 403 and "token" in doc["error"]
+
+
+def test_a_wrong_token_is_403(client):
+    status, _, _ = client.request("GET", "/?token=guess", token=False)
+    assert status == 403
+    status, _, _ = client.request("POST", "/api/session", b"{}", {"X-Micrograd-Token": "x" * 32}, token=False)
+    assert status == 403
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1", "https://localhost"])
+def test_a_foreign_origin_is_403(client, origin):
+    status, _, doc = client.request("POST", "/api/session", b"{}", {"Origin": origin})
+    assert status == 403 and "not allowed" in doc["error"]
+
+
+def test_a_refused_body_is_never_read_as_the_next_request(client):
+    # Regression: a POST refused before its body was read left the body on the keep-alive
+    # connection, where it was parsed as the start of the next request (501).
+    connection = http.client.HTTPConnection("127.0.0.1", client.server.port, timeout=30)
+    headers = {"Host": client.host, "Content-Type": "application/json", "X-Micrograd-Token": client.server.token}
+    connection.request("POST", "/api/session", body=b"{}", headers={**headers, "Origin": "http://evil.example"})
+    refused = connection.getresponse()
+    assert refused.status == 403 and refused.read()
+    connection.request("POST", "/api/session", body=b"{}", headers=headers)
+    assert connection.getresponse().status == 200
+    connection.close()
+
+
+def test_our_own_origin_is_allowed(client):
+    status, _, _ = client.request("POST", "/api/session", b"{}", {"Origin": f"http://{client.host}"})
+    assert status == 200
+
+
+def test_a_cross_site_fetch_is_403_even_without_an_origin(client):
+    status, _, doc = client.request("GET", "/assets/explorer.js", headers={"Sec-Fetch-Site": "cross-site"})
+    assert status == 403 and "cross-site" in doc["error"]
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "localhost.evil.example", ""])
+def test_a_foreign_host_header_is_403_against_dns_rebinding(client, host):
+    status, _, doc = client.request("GET", "/", headers={"Host": host})
+    assert status == 403 and "Host" in doc["error"]
+
+
+@pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "192.168.1.5:{port}"])
+def test_loopback_names_and_ip_addresses_are_accepted_hosts(client, host):
+    status, _, _ = client.request("GET", "/", headers={"Host": host.format(port=client.server.port)})
+    assert status == 200
+
+
+def test_is_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1") and is_loopback("127.5.5.5")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.0.1") and not is_loopback("example.com")
+
+
+# --------------------------------------------------------------------------- bad requests
+
+
+def test_malformed_json_is_400_and_the_server_keeps_running(client):
+    session = client.new_session()
+    for body in [b"{", b"not json", b'{"session": NaN}', b"\xff\xfe", b"[1, 2]", b'"text"', b"[" * 100_000]:
+        status, _, doc = client.request("POST", "/api/step", body)
+        assert status == 400 and "\n" not in doc["error"], body
+    assert client.ok("step", session=session, steps=1)["steps"] == 1
+
+
+def test_a_nan_learning_rate_is_400_and_the_state_is_unchanged(client):
+    session = client.new_session()
+    client.ok("step", session=session, steps=2)
+    before = snapshot(client, session)
+    raw = b'{"session": "%s", "settings": {"lr": NaN}}' % session.encode()
+    status, _, doc = client.request("POST", "/api/settings", raw)
+    assert status == 400 and "NaN" in doc["error"]
+    for lr in ["nan", -1, 0, 1e308, None]:
+        status, doc = client.api("settings", session=session, settings={"lr": lr})
+        assert status == 400 and "learning rate" in doc["error"], lr
+    assert snapshot(client, session) == before
+    assert client.ok("step", session=session)["settings"]["lr"] == before["settings"]["lr"]
+
+
+def test_a_million_hidden_neurons_is_400(client):
+    session = client.new_session()
+    before = snapshot(client, session)
+    status, doc = client.api("settings", session=session, settings={"hidden": [10**6]})
+    assert status == 400 and "between 1 and 32" in doc["error"]
+    assert snapshot(client, session) == before
+
+
+def test_a_million_points_is_refused(client):
+    session = client.new_session()
+    before = snapshot(client, session)
+    status, doc = client.api("settings", session=session, settings={"samples": 10**6})
+    assert status == 400 and "samples" in doc["error"]
+    saved = dict(before, points=[[0.0, 0.0, 0]] * 10**6)
+    status, _, doc = client.request("POST", "/api/load", json.dumps({"session": session, "saved": saved}).encode())
+    assert status == 413 and "over the limit" in doc["error"]
+    saved = dict(before, points=[[0.0, 0.0, 0]] * (LIMITS["points"] + 1))
+    status, doc = client.api("load", session=session, saved=saved)
+    assert status == 400 and "at most 500 points" in doc["error"]
+    assert snapshot(client, session) == before
+
+
+def test_a_huge_body_is_413_without_reading_it(client):
+    # The client says a gigabyte follows and sends two bytes: the server must not wait for the rest.
+    status, _, doc = client.request("POST", "/api/step", b"{}", {"Content-Length": str(1 << 30)})
+    assert status == 413 and f"limit of {MAX_BODY}" in doc["error"]
+
+
+def test_a_body_must_be_json_with_a_length(client):
+    status, _, doc = client.request("POST", "/api/session", b"{}", {"Content-Type": "text/plain"})
+    assert status == 415 and "application/json" in doc["error"]
+
+
+@pytest.mark.parametrize(
+    "name, fields, status, message",
+    [
+        ("step", {"steps": 10**6}, 400, "steps must be between 1 and 100"),
+        ("step", {"steps": "many"}, 400, "steps must be a whole number"),
+        ("step", {"weight": -1}, 400, "weight must be between 0"),
+        ("add", {"x": "left", "y": 0, "label": 0}, 400, "the point x must be a number"),
+        ("add", {"x": 0, "y": 0, "label": 5}, 400, "the point class must be between 0 and 1"),
+        ("remove", {"index": 10**6}, 400, "index must be between 0 and 99"),
+        ("settings", {"settings": "lr=1"}, 400, "settings must be an object"),
+        ("network", {"point": 10**6}, 400, "point must be between 0 and 99"),
+        ("graph", {"point": 0, "parameters": "yes"}, 400, "parameters must be true or false"),
+        ("graph", {"point": -1}, 400, "point must be between 0 and 99"),
+        ("load", {"saved": {"format": "pickle"}}, 400, "not a saved explorer session"),
+    ],
+)
+def test_bad_fields_are_4xx_with_a_one_line_error_and_change_nothing(client, name, fields, status, message):
+    session = client.new_session()
+    client.ok("step", session=session)
+    before = snapshot(client, session)
+    got, doc = client.api(name, session=session, **fields)
+    assert got == status and message in doc["error"] and "\n" not in doc["error"]
+    assert snapshot(client, session) == before
+
+
+def test_an_unknown_session_endpoint_or_method_is_4xx(client):
+    assert client.api("step", session="nope")[0] == 404
+    assert client.api("nothing", session="nope")[0] == 404
+    assert client.request("GET", "/api/step")[0] == 405
+
+
+def test_a_bad_since_is_refused_before_the_step_is_taken(client):
+    session = client.new_session()
+    doc = client.ok("step", session=session)
+    status, _ = client.api("step", session=session, run=doc["run"], since=99)
+    assert status == 400
+    assert client.ok("state", session=session)["steps"] == 1
+
+
+# --------------------------------------------------------------------------- every endpoint
+
+
+def test_every_endpoint_works(client):
+    doc = client.ok("session")
+    session, run = doc["session"], doc["run"]
+    assert doc["steps"] == 0 and len(doc["points"]) == 100 and doc["settings"]["hidden"] == [4, 4]
+    doc = client.ok("step", session=session, steps=3, run=run, since=0, weight=0)
+    assert doc["done"] == 3 and len(doc["loss"]) == 3 and doc["optimizer"]["name"] == "w[1,1,1]"
+    assert client.ok("state", session=session, run=run, since=3)["loss"] == []
+    doc = client.ok("add", session=session, x=0.1, y=0.2, label=1)
+    assert doc["points"][-1] == [0.1, 0.2, 1]
+    assert len(client.ok("remove", session=session, index=100)["points"]) == 100
+    assert client.ok("clear", session=session)["points"] == []
+    assert len(client.ok("reset", session=session)["points"]) == 100
+    doc = client.ok("settings", session=session, settings={"optimizer": "adam", "lr": 0.01})
+    assert doc["settings"]["optimizer"] == "adam" and doc["steps"] == 3
+    assert client.ok("reinit", session=session)["steps"] == 0
+    network = client.ok("network", session=session, point=5)
+    assert network["svg"].startswith("<svg") and network["point"] == 5
+    assert client.ok("network", session=session, point=None)["point"] is None
+    graph = client.ok("graph", session=session, point=5, parameters=True)
+    assert graph["svg"].startswith("<svg") and "w[1,1,1]" in graph["svg"]
+    assert "w[1,1,1]" not in client.ok("graph", session=session, point=5, parameters=False)["svg"]
+    steps = client.ok("steps", session=session, point=5)["page"]
+    assert len(steps["packed_frames"]["patches"]) == len(steps["steps"])  # one patch per step after frame 0
+    saved = client.ok("save", session=session)
+    other = client.new_session()
+    assert client.ok("load", session=other, saved=saved)["settings"] == saved["settings"]
+    assert client.ok("save", session=other)["model"] == saved["model"]
+
+
+def test_the_step_through_refuses_a_backward_pass_too_long_to_draw(client):
+    session = client.new_session()
+    client.ok("settings", session=session, settings={"hidden": [16, 16]})
+    status, doc = client.api("steps", session=session, point=0)
+    assert status == 400 and f"up to {STEP_THROUGH_MAX}" in doc["error"]
+
+
+def test_the_graph_of_one_example_has_backwards_gradients(client):
+    from micrograd.nn import from_dict
+    from micrograd.serve.session import Settings, example_loss
+
+    session = client.new_session()
+    client.ok("step", session=session, steps=2)
+    saved = client.ok("save", session=session)
+    graph = client.ok("graph", session=session, point=7, parameters=False)
+    model = from_dict(saved["model"])
+    cost, _, _ = example_loss(model, Settings(), saved["points"][7])
+    cost.backward()
+    assert graph["loss"] == cost.data and graph["grads"] == [p.grad for p in model.parameters()]
+
+
+# --------------------------------------------------------------------------- sessions and load
+
+
+def test_two_sessions_do_not_share_a_model(client):
+    first, second = client.new_session(), client.new_session()
+    client.ok("settings", session=first, settings={"hidden": [2]})
+    client.ok("step", session=first, steps=5)
+    client.ok("add", session=second, x=0.0, y=0.0, label=0)
+    a, b = snapshot(client, first), snapshot(client, second)
+    assert a["settings"]["hidden"] == [2] and b["settings"]["hidden"] == [4, 4]
+    assert len(a["history"]["loss"]) == 5 and b["history"]["loss"] == []
+    assert len(a["points"]) == 100 and len(b["points"]) == 101
+
+
+def test_several_clients_stepping_at_once_lose_nothing(explorer):
+    """A bounded load test: 6 clients for about 3 seconds, two of them sharing a session."""
+    client = Client(explorer)
+    sessions = [client.new_session() for _ in range(5)]
+    shared = sessions[0]
+    workers = [sessions[0], *sessions]  # two workers on the shared session
+    done = [0] * len(workers)
+    errors = []
+    stop = time.monotonic() + 3.0
+
+    def work(i):
+        mine = Client(explorer)
+        while time.monotonic() < stop and done[i] < 200:
+            status, doc = mine.api("step", session=workers[i], steps=1, weight=0)
+            if status != 200:
+                errors.append(doc)
+                return
+            done[i] += doc["done"]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(workers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    assert sum(done) > len(workers)  # everyone got steps in
+    assert len(snapshot(client, shared)["history"]["loss"]) == done[0] + done[1]
+    for i, session in enumerate(sessions[1:], start=2):
+        assert len(snapshot(client, session)["history"]["loss"]) == done[i]
