@@ -15,7 +15,7 @@ pytest.importorskip("graphviz")
 if shutil.which("dot") is None:
     pytest.skip("Graphviz's dot is not installed: the explorer cannot draw", allow_module_level=True)
 
-from browser import save_screenshot
+from browser import node_texts, save_screenshot
 from explorer import Client
 
 from micrograd.data import make_moons
@@ -24,12 +24,6 @@ from micrograd.optim import SGD
 from micrograd.serve.session import Settings, example_loss
 from micrograd.train import fit
 from micrograd.viz import fmt
-
-NODE_TEXTS = """() => Object.fromEntries(
-  [...document.querySelectorAll('#steps .mg-drawing g.node')].map(g => [
-    g.querySelector('title').textContent,
-    [...g.querySelectorAll('text')].map(t => t.textContent).join(' ')])
-)"""
 
 
 def wait_until(page, condition: str, timeout: float = 30.0) -> None:
@@ -145,7 +139,7 @@ def test_a_clicked_points_graph_and_backward_step_through_reach_backwards_gradie
     page.keyboard.press("End")
     last = page.evaluate("window.micrograd.page.stepper.step")
     assert last == page.evaluate("document.querySelectorAll('#steps tbody tr').length") > 0
-    texts = page.evaluate(NODE_TEXTS)
+    texts = node_texts(page, "#steps")
     checked = 0
     for text in texts.values():
         label = text.split(" ")[0]

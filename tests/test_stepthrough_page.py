@@ -15,17 +15,11 @@ pytest.importorskip("graphviz")
 if shutil.which("dot") is None:
     pytest.skip("Graphviz's dot is not installed: the page's frames cannot be drawn", allow_module_level=True)
 
-from browser import save_screenshot
+from browser import node_texts, save_screenshot
 from strategies import micrograd_readme_expression
 
 from micrograd import Value, backward_steps
 from micrograd.viz import fmt
-
-NODE_TEXTS = """() => Object.fromEntries(
-  [...document.querySelectorAll('.mg-drawing g.node')].map(g => [
-    g.querySelector('title').textContent,
-    [...g.querySelectorAll('text')].map(t => t.textContent).join(' ')])
-).valueOf()"""
 
 
 def readme_page(tmp_path):
@@ -38,9 +32,9 @@ def readme_page(tmp_path):
     return steps, path, g
 
 
-def node_texts(page) -> dict[str, str]:
+def value_texts(page) -> dict[str, str]:
     """Each drawn value's id (v3) and the text in its box, as the browser shows it now."""
-    return {k: v for k, v in page.evaluate(NODE_TEXTS).items() if k.startswith("v")}
+    return {k: v for k, v in node_texts(page).items() if k.startswith("v")}
 
 
 def shown_step(page) -> int:
@@ -50,7 +44,7 @@ def shown_step(page) -> int:
 def test_first_frame_knows_only_the_outputs_gradient(page, tmp_path):
     steps, path, _g = readme_page(tmp_path)
     page.goto(path.as_uri())
-    texts = node_texts(page)
+    texts = value_texts(page)
     out = f"v{len(steps.order) - 1}"
     assert len(texts) == len(steps.order)
     assert "grad 1" in texts[out]
@@ -85,7 +79,7 @@ def test_next_and_the_arrow_key_show_backward_steps_running_sums(page, tmp_path)
         assert row.get_attribute("data-step") == str(k)
         assert row.locator("td").nth(5).inner_text() == steps._step_cells(step)[5]
         # Every value's box shows the running sum after k steps; the parent shows step k's `after`.
-        texts = node_texts(page)
+        texts = value_texts(page)
         known = steps.grads_after(k)
         for node, name in index.items():
             if node in known:
@@ -111,7 +105,7 @@ def test_last_frame_shows_backwards_gradients(page, tmp_path):
     page.goto(path.as_uri())
     page.keyboard.press("End")
     assert shown_step(page) == len(steps)
-    texts = node_texts(page)
+    texts = value_texts(page)
     for i, node in enumerate(steps.order):
         assert f"grad {fmt(node.grad)}" in texts[f"v{i}"]
     assert page.get_by_role("button", name="next ▶").is_disabled()
