@@ -75,6 +75,15 @@ def _check_size(root: Value, max_nodes: int | None) -> None:
 # --------------------------------------------------------------------------- highlight
 
 
+def _hidden_leaves(hide: Iterable[Value] | None) -> set[Value]:
+    """The values `hide` names, all of them leaves (a computed value cannot be left out)."""
+    hidden = _value_set("hide", hide)
+    for value in hidden:
+        if value.parents:
+            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
+    return hidden
+
+
 def _is_path(obj: object) -> bool:
     """Duck-typed `micrograd.explain.Path`: anything with a sequence of `nodes`."""
     return not isinstance(obj, Value) and isinstance(getattr(obj, "nodes", None), Sequence)
@@ -382,10 +391,7 @@ def draw_dot(
     _check_rankdir(rankdir)
     _check_size(root, _check_limit("max_nodes", max_nodes))
     params, inputs = _value_set("params", params), _value_set("inputs", inputs)
-    hidden = _value_set("hide", hide)
-    for value in hidden:
-        if value.parents:
-            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
+    hidden = _hidden_leaves(hide)
     _import_graphviz()  # before any work: a missing package is the first thing to say
 
     order = topological_order(root)
