@@ -108,6 +108,14 @@ def test_hidden_leaves_are_left_out_of_every_frame_with_their_edges():
         draw_step(steps, 0, hide=[steps.output])
 
 
+def test_the_frame_legend_puts_the_step_marks_on_a_second_line():
+    *_, steps = small()
+    legend = draw_step(steps, 1).source.split("label=<<FONT POINT-SIZE")[1]
+    kinds, marks = legend.split("</TD></TR><TR>")
+    assert "computed" in kinds and "used edges" not in kinds
+    assert "used edges" in marks and "grad ?: not reached yet" in marks and "computed" not in marks
+
+
 def test_bad_frames_and_arguments_are_clear_errors():
     *_, steps = small()
     with pytest.raises(ValueError, match="frame must be an int from 0 to 4"):
