@@ -97,6 +97,25 @@ def test_readme_expression_last_frame_has_micrograds_numbers():
     assert "grad 138.8 = " in source and "grad 645.6 = " in source  # 138.8338, 645.5773 to 4 figures
 
 
+def test_hidden_leaves_are_left_out_of_every_frame_with_their_edges():
+    *_, steps = small()
+    for k in range(len(steps) + 1):
+        source = draw_step(steps, k, hide=[steps.order[1]]).source  # b
+        assert "v1 " not in source and "v1 ->" not in source
+        assert set(grad_cells(source)) == {"v0", "v2", "v3"}
+    assert 'label="3 × 1 = 3"' in draw_step(steps, 3, hide=[steps.order[1]]).source  # a's edge is still drawn
+    with pytest.raises(ValueError, match="hide: only leaves can be left out"):
+        draw_step(steps, 0, hide=[steps.output])
+
+
+def test_the_frame_legend_puts_the_step_marks_on_a_second_line():
+    *_, steps = small()
+    legend = draw_step(steps, 1).source.split("label=<<FONT POINT-SIZE")[1]
+    kinds, marks = legend.split("</TD></TR><TR>")
+    assert "computed" in kinds and "used edges" not in kinds
+    assert "used edges" in marks and "grad ?: not reached yet" in marks and "computed" not in marks
+
+
 def test_bad_frames_and_arguments_are_clear_errors():
     *_, steps = small()
     with pytest.raises(ValueError, match="frame must be an int from 0 to 4"):

@@ -75,6 +75,15 @@ def _check_size(root: Value, max_nodes: int | None) -> None:
 # --------------------------------------------------------------------------- highlight
 
 
+def _hidden_leaves(hide: Iterable[Value] | None) -> set[Value]:
+    """The values `hide` names, all of them leaves (a computed value cannot be left out)."""
+    hidden = _value_set("hide", hide)
+    for value in hidden:
+        if value.parents:
+            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
+    return hidden
+
+
 def _is_path(obj: object) -> bool:
     """Duck-typed `micrograd.explain.Path`: anything with a sequence of `nodes`."""
     return not isinstance(obj, Value) and isinstance(getattr(obj, "nodes", None), Sequence)
@@ -231,7 +240,8 @@ def _value_label(
 def _legend(
     kinds: set[str], show_local_grads: bool, highlighted: bool, extra: Sequence[str] = (), copies: bool = False
 ) -> str:
-    """The kinds of value drawn, what edge numbers mean, and `extra` cells (HTML-like)."""
+    """The kinds of value drawn, what edge numbers mean, and `extra` cells (HTML-like) on a
+    second line: on one line all of them would be wider than most drawings."""
     cells = []
     for kind in KIND_COLOURS:
         if kind in kinds:
@@ -244,9 +254,16 @@ def _legend(
         cells.append('<TD BORDER="1" STYLE="dashed">the same value again, beside a distant use</TD>')
     if highlighted:
         cells.append(f'<TD><FONT COLOR="{HIGHLIGHT}">highlighted paths</FONT></TD>')
-    cells += [f"<TD>{cell}</TD>" for cell in extra]
-    table = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
+    table = _legend_line(cells)
+    if extra:
+        lines = (table, _legend_line([f"<TD>{cell}</TD>" for cell in extra]))
+        rows = "".join(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in lines)
+        table = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>'
     return f'<<FONT POINT-SIZE="10">{table}</FONT>>'
+
+
+def _legend_line(cells: list[str]) -> str:
+    return f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>{"".join(cells)}</TR></TABLE>'
 
 
 _MARKED_EDGE = {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2.5"}
@@ -382,10 +399,7 @@ def draw_dot(
     _check_rankdir(rankdir)
     _check_size(root, _check_limit("max_nodes", max_nodes))
     params, inputs = _value_set("params", params), _value_set("inputs", inputs)
-    hidden = _value_set("hide", hide)
-    for value in hidden:
-        if value.parents:
-            raise ValueError(f"hide: only leaves can be left out, but {value!r} is computed (op {value.op!r})")
+    hidden = _hidden_leaves(hide)
     _import_graphviz()  # before any work: a missing package is the first thing to say
 
     order = topological_order(root)

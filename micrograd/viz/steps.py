@@ -16,7 +16,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -43,6 +43,7 @@ from micrograd.viz.graph import (
     _check_rankdir,
     _check_size,
     _draw_operation,
+    _hidden_leaves,
     _legend,
     _value_kind,
     _value_label,
@@ -154,6 +155,7 @@ def draw_step(
     inputs=None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
+    hide: Iterable[Value] | None = None,
     steady: bool = False,
     _room_for: _Room | None = None,
 ) -> graphviz.Digraph:
@@ -172,6 +174,9 @@ def draw_step(
     needs (measured by one extra run of ``dot``), so that all frames share one layout:
     what the step-through page and widget use.
 
+    `hide` leaves these leaves out, with their edges, as in ``draw_dot``:
+    ``hide=model.parameters()`` keeps a network's frames narrow.
+
     >>> from micrograd import Value, backward_steps
     >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
     >>> steps = backward_steps(a * b + a)
@@ -185,6 +190,7 @@ def draw_step(
     _check_rankdir(rankdir)
     _check_size(root, _check_limit("max_nodes", max_nodes))
     params, inputs = _value_set("params", params), _value_set("inputs", inputs)
+    hidden = _hidden_leaves(hide)
     _import_graphviz()
 
     done = steps[:k]
@@ -200,6 +206,8 @@ def draw_step(
     )  # parents in order, as draw_dot lays them out
     kinds = set()
     for i, node in enumerate(steps.order):
+        if node in hidden:
+            continue
         kind = _value_kind(node, root, params, inputs)
         kinds.add(kind)
         marked = current is not None and node in (current.child, current.parent)
@@ -208,7 +216,10 @@ def draw_step(
         drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain")
         if node.parents:
             edges = []
-            for j, local in enumerate(node.local_grads):
+            for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+                if parent in hidden:
+                    edges.append(None)
+                    continue
                 style = _edge_style(used.get((node, j)), current, local)
                 if room:
                     style["label"] = f"<{_in_room(_escape(style['label']), room.labels[node, j])}>"
