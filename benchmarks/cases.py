@@ -457,6 +457,6 @@ CASES = {
     "hessian": hessian,
 }
 
-import compiled  # noqa: E402 (issue 16's cases, kept in their own file)
+import compiled  # noqa: E402 (the compiled-training cases, kept in their own file)
 
 CASES.update(compiled.CASES)

@@ -1,4 +1,4 @@
-"""Benchmarks of compiled training (`micrograd.compile`, `fit(..., compile=True)`; issue 16).
+"""Benchmarks of compiled training (`micrograd.compile`, `fit(..., compile=True)`).
 
 Cases (run inside the workers, registered in cases.CASES):
 
@@ -168,7 +168,7 @@ def measure(quick: bool, with_theirs: bool, sides_class, log) -> dict:
 
 def report(rep, results: dict, with_theirs: bool, fmt_time, verdict) -> None:
     c = results["compiled"]
-    rep.section("compiled training (issue 16): fit(..., compile=True), pure Python (median per step)")
+    rep.section("compiled training: fit(..., compile=True), pure Python (median per step)")
     if with_theirs:
         theirs = results["demo"]["theirs"]["median"]
         speedup = theirs / c["compiled"]

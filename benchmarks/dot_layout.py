@@ -3,7 +3,7 @@ max_nodes), for the shapes of graph that cost it most. Ours only; not part of `m
 
     .venv/bin/python benchmarks/dot_layout.py                  # each shape once
     .venv/bin/python benchmarks/dot_layout.py --rounds 3       # median of 3
-    .venv/bin/python benchmarks/dot_layout.py --without-copies # as before issue 13 (limit 60 s)
+    .venv/bin/python benchmarks/dot_layout.py --without-copies # as before the copies (limit 60 s)
 
 dot's work grows with the ranks its edges cross. A value used along a whole chain (the
 ``a`` of ``a + a + … + a``) or interior values reused far down a graph cross thousands;

@@ -172,7 +172,7 @@ def test_bad_arguments_are_clear_errors(call, message):
         call()
 
 
-# --------------------------------------------------------------------------- hardening (issue 13)
+# --------------------------------------------------------------------------- hardening
 
 
 def test_hessian_inside_no_grad_records_f_anyway_instead_of_returning_zeros():

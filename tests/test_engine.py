@@ -739,7 +739,7 @@ def test_values_cannot_grow_new_attributes():
         Value(1.0).gard = 0.0
 
 
-# --------------------------------------------------------------------------- hardening (issue 13)
+# --------------------------------------------------------------------------- hardening
 
 # Extreme magnitudes: every op, then backward(), on numbers from 1e-300 to 1e300 of either
 # sign. Whatever happens, no inf or NaN may come back as a gradient: either every grad is

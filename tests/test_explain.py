@@ -439,7 +439,7 @@ def test_docstring_examples_run():
     assert doctest.testmod(micrograd.explain).failed == 0
 
 
-# --------------------------------------------------------------------------- hardening (issue 13)
+# --------------------------------------------------------------------------- hardening
 
 
 def _overflowing() -> tuple[Value, Value]:

@@ -203,7 +203,7 @@ def test_bad_inputs_are_clear_errors(call, error, match):
         call()
 
 
-# --------------------------------------------------------------------------- hardening (issue 13)
+# --------------------------------------------------------------------------- hardening
 
 
 @given(x=st.floats(1.0, 700.0), label=st.sampled_from([0, 1]))
