@@ -34,6 +34,7 @@ from typing import overload
 
 from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow
 from micrograd.engine import Value, topological_order
+from micrograd.notation import is_symbol, shown
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
 
@@ -364,7 +365,8 @@ def _number_text(x: float) -> str:
 def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:
     """A readable name and its precedence for every value in the graph of `output`.
 
-    A label wins. An unlabeled leaf is its number. An unlabeled op is written as the
+    A label wins, shown in the notebooks' notation (``w[2,1,3]`` as ``w²₁₃``:
+    `micrograd.notation`). An unlabeled leaf is its number. An unlabeled op is written as the
     expression it computes (``a*b``, ``tanh(x)``) while that stays short; past that it is
     just its op (``tanh``), and so is everything built on it, so no name mixes the two.
     """
@@ -373,7 +375,8 @@ def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:
     short: set[Value] = set()  # values whose name is a complete expression
     for node in topological_order(output):
         if node.label:
-            names[node] = (node.label, atom if _is_word(node.label) else 0)
+            label = shown(node.label)
+            names[node] = (label, atom if _is_word(label) else 0)
             short.add(node)
         elif node.is_leaf():
             names[node] = (_number_text(node.data), atom if node.data >= 0 else 3)
@@ -415,19 +418,33 @@ def _write(node: Value, args: list[tuple[str, int]]) -> tuple[str, int]:
     return f"{op}({', '.join(text for text, _ in args)})", 9
 
 
-def _names_for(output: Value, shown: Iterable[Value]) -> dict[Value, str]:
-    """Names for the values in `shown`, made unique: repeats get ``#1``, ``#2``… in graph order."""
+class _Names(dict):
+    """Value -> its unique name, and `numbered`: the names that had to be told apart with #n."""
+
+    numbered: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        """What a ``#n`` suffix means, if any name has one (else ``""``)."""
+        if not self.numbered:
+            return ""
+        example = self.numbered[0]
+        return f"#n: the n-th value of that name, in the order computed ({example}#2: the second {example})"
+
+
+def _names_for(output: Value, values: Iterable[Value]) -> _Names:
+    """Names for `values`, made unique: repeats get ``#1``, ``#2``… in graph order."""
     names = _expression_names(output)
     position = {node: i for i, node in enumerate(names)}
-    shown = sorted(set(shown), key=lambda node: position.get(node, -1))
+    values = sorted(set(values), key=lambda node: position.get(node, -1))
     by_name: dict[str, list[Value]] = {}
-    for node in shown:
+    for node in values:
         text = names[node][0] if node in names else _name(node)
         by_name.setdefault(text, []).append(node)
-    unique = {}
+    unique = _Names()
     for text, nodes in by_name.items():
         for k, node in enumerate(nodes, 1):
             unique[node] = text if len(nodes) == 1 else f"{text}#{k}"
+    unique.numbered = tuple(text for text, nodes in by_name.items() if len(nodes) > 1)
     return unique
 
 
@@ -502,15 +519,18 @@ class PathTable(Sequence[Path]):
 
     def _rows(self) -> tuple[str, list[tuple[str, str, str, str]], int]:
         """The heading, up to `max_rows` rows (number, path, local derivatives, product), and how many are left out."""
-        shown = self._paths[: self.max_rows]
-        names = _names_for(self.output, [self.output, self.wrt, *(n for p in shown for n in p.nodes)])
+        listed = self._paths[: self.max_rows]
+        names = self._names(listed)
         heading = f"∂{_grouped(names[self.output])}/∂{_grouped(names[self.wrt])}"
         rows = []
-        for i, path in enumerate(shown, 1):
+        for i, path in enumerate(listed, 1):
             route = _route(path, names)
             local = " × ".join(_elide([_number_text(x) for x in path.local_grads], 6)) or "(none: the empty path)"
             rows.append((str(i), route, local, _number_text(path.product)))
-        return heading, rows, len(self._paths) - len(shown)
+        return heading, rows, len(self._paths) - len(listed)
+
+    def _names(self, listed: Sequence[Path]) -> _Names:
+        return _names_for(self.output, [self.output, self.wrt, *(n for p in listed for n in p.nodes)])
 
     def _agreement(self) -> str:
         if self.total == self.backward_grad:
@@ -545,6 +565,9 @@ class PathTable(Sequence[Path]):
             lines.append(("  " + "  ".join(cells)).rstrip())
         if any("→" + d in row[1] for row in rows for d in "₀₁₂₃₄₅₆₇₈₉"):
             lines.append("  →₀, →₁: parallel edges, the value enters as argument 0, argument 1 of the next")
+        note = self._names(self._paths[: self.max_rows]).note()
+        if note:
+            lines.append(f"  {note}")
         lines.append(f"  {self._counts()}")
         return "\n".join(lines)
 
@@ -575,6 +598,11 @@ class PathTable(Sequence[Path]):
             f"<td><b>{self.total!r}</b></td></tr>",
             f"<tr><td></td><td colspan='2' style='text-align:left'><b>backward()</b> ({e(self._agreement())})</td>"
             f"<td><b>{self.backward_grad!r}</b></td></tr>",
+            *(
+                f"<tr><td></td><td colspan='3' style='text-align:left'><i>{e(note)}</i></td></tr>"
+                for note in [self._names(self._paths[: self.max_rows]).note()]
+                if note
+            ),
             f"<tr><td></td><td colspan='3' style='text-align:left'><i>{e(self._counts())}</i></td></tr>",
             "</tfoot></table>",
         ]
@@ -599,7 +627,10 @@ def _grouped(name: str) -> str:
 
 
 def _is_word(name: str) -> bool:
-    """A name that needs no parentheses around it: no spaces, operators or brackets (z²₁, w#2)."""
+    """A name that needs no parentheses around it: no spaces, operators or brackets (z²₁,
+    w#2), or one symbol with its indices (w²₁₂,₃, w[2,1,3], and w²₁₂,₃#2 among repeats)."""
+    if is_symbol(name.rsplit("#", 1)[0]):
+        return True
     return bool(name) and not any(ch.isspace() or ch in "+-*/%^()[]{}<>=,:;|&!~" for ch in name)
 
 

@@ -11,7 +11,10 @@ Every rejection is an `ExpressionError` (a `ValueError`) with a one-line message
 what was wrong and where: ``attribute access is not allowed at column 1: 'a.__class__'``.
 
 Each value the expression computes is labelled with the text that computes it (``a*b``),
-so tables and drawings name values the way the user wrote them.
+so tables and drawings name values the way the user wrote them. A text longer than 30
+characters is shortened in the middle, keeping the end that says what the value is: a
+sum's last term and its ``+`` (``tanh(a*b + c*a) * sig… + a*a*b``), a call's closing
+parenthesis.
 
 >>> e = parse("a*b + a", {"a": 2, "b": 3})
 >>> e.output.data, e.output.label
@@ -60,7 +63,8 @@ MAX_NODES = 300  # numbers, names, operators and calls
 MAX_DEPTH = 100  # nesting of operations (a chain a+a+…+a nests one level per +)
 MAX_CONSTANT = 1e6  # magnitude of a number written in the text
 MAX_EXPONENT = 100  # magnitude of any exponent, written or computed
-_LABEL_WIDTH = 30  # longer sub-expressions are labelled by their beginning
+_LABEL_WIDTH = 30  # longer sub-expressions are labelled by their beginning and their end
+_LABEL_HEAD = 8  # at least this much of the beginning stays in a shortened label
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNSUPPORTED_BINARY = {
@@ -241,6 +245,34 @@ def _shorten(snippet: str, width: int = 40) -> str:
     return snippet if len(snippet) <= width else snippet[: width - 1] + "…"
 
 
+def _squeezed(text: str) -> str:
+    """`text` with each run of spaces made one (a space at the start is kept, as one)."""
+    return (" " if text[:1].isspace() else "") + " ".join(text.split())
+
+
+def _label_for(text: str, node: ast.AST, width: int = _LABEL_WIDTH) -> str:
+    """The text that computes `node`, shortened in the middle to `width` characters if longer.
+
+    What is kept whole is the end that names the value: for ``x op y``, the operator and
+    the last operand (``tanh(a*b + c*a) * sig… + a*a*b``: a sum of which ``a*a*b`` is the
+    last term), when that leaves room for a beginning; otherwise as much of the end as of
+    the beginning (``tanh(a*b + c…b + c*a*b)``).
+    """
+    full = _squeezed(_segment(text, node))
+    if len(full) <= width:
+        return full
+    if isinstance(node, ast.BinOp):
+        # From the end of the left operand: the operator, the right operand, and a ")" that
+        # closes a parenthesised left operand (a part of what the top operation is).
+        start = len(text.encode("utf-8")[: node.left.end_col_offset].decode("utf-8", "ignore"))
+        end = len(text.encode("utf-8")[: node.end_col_offset].decode("utf-8", "ignore"))
+        tail = _squeezed(text[start:end])
+        if len(tail) <= width - 1 - _LABEL_HEAD:
+            return full[: width - 1 - len(tail)].rstrip() + "…" + tail
+    head = width // 2
+    return full[:head].rstrip() + "…" + full[-(width - 1 - head) :].lstrip()
+
+
 def _reject(problem: str, text: str, node: ast.AST) -> ExpressionError:
     return ExpressionError(problem, _column(text, node), _segment(text, node))
 
@@ -364,7 +396,7 @@ class _Builder:
         except (ValueError, ArithmeticError) as error:
             raise _reject(str(error), self.text, node) from error
         if value.op and not value.label:
-            value.label = _shorten(_segment(self.text, node), _LABEL_WIDTH)
+            value.label = _label_for(self.text, node)
         return value
 
     def _operation(self, node: ast.AST) -> Value:

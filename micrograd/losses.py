@@ -1,6 +1,10 @@
 """Loss functions, each a `Value` averaged over the batch and built from engine ops only,
 so `loss.backward()` reaches every score.
 
+Each names what it builds as the notebooks do: the loss is ``C``, and a target given as a
+number is ``y`` (``y[1]``, ``y[2]``… for several), so step tables read ``y → a - y``
+rather than ``1 → …``. A label you set (on a target Value, or on the loss afterwards) wins.
+
 >>> from micrograd import Value
 >>> s = [Value(2.0), Value(-0.5)]
 >>> hinge(s, [1, 1]).data          # mean of relu(1 - y*s): (0 + 1.5) / 2
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 
 from micrograd._errors import _brief
 from micrograd.engine import Value, _lift
+from micrograd.notation import role
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "mse"]
 
@@ -51,13 +56,23 @@ def _same_length(name: str, a: Sequence, a_name: str, b: Sequence, b_name: str) 
         raise ValueError(f"{name}: the batch is empty")
 
 
+def _target(x, i: int, n: int) -> Value:
+    """Target `i` of `n` as a Value: a number becomes a leaf named ``y`` (``y[i+1]`` of several)."""
+    v = _scalar(x, "targets", i)
+    if v is not x:
+        v.label = "y" if n == 1 else role("y", i + 1)
+    return v
+
+
 def _mean(terms: list[Value]) -> Value:
     # Summed left to right from the first term, then scaled by 1/n: the same numbers as
     # micrograd's sum(losses) * (1.0 / len(losses)).
     total = terms[0]
     for t in terms[1:]:
         total = total + t
-    return total * (1.0 / len(terms))
+    cost = total * (1.0 / len(terms))
+    cost.label = "C"
+    return cost
 
 
 def mse(preds: Sequence[Scalar], targets: Sequence[Scalar]) -> Value:
@@ -68,7 +83,7 @@ def mse(preds: Sequence[Scalar], targets: Sequence[Scalar]) -> Value:
     """
     _same_length("mse", preds, "predictions", targets, "targets")
     return _mean(
-        [(_scalar(p, "preds", i) - _scalar(t, "targets", i)) ** 2 for i, (p, t) in enumerate(zip(preds, targets))]
+        [(_scalar(p, "preds", i) - _target(t, i, len(targets))) ** 2 for i, (p, t) in enumerate(zip(preds, targets))]
     )
 
 
@@ -85,7 +100,9 @@ def hinge(scores: Sequence[Scalar], labels: Sequence[int]) -> Value:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {_brief(y)} at index {i} (for 0/1 labels use 2*y - 1)"
             )
-        terms.append(_hinge_term(_scalar(s, "scores", i), y))
+        label = _lift(y)
+        label.label = "y" if len(labels) == 1 else role("y", i + 1)
+        terms.append(_hinge_term(_scalar(s, "scores", i), label))
     return _mean(terms)
 
 

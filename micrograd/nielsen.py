@@ -34,21 +34,19 @@ from typing import overload
 
 from micrograd.engine import WEIGHTED_SUM, Value, enable_grad
 from micrograd.nn import MLP, Layer
+from micrograd.notation import role, shown
 
 __all__ = ["BackpropReport", "Check", "Trace", "check_backprop_equations", "quadratic_cost", "trace"]
 
 Model = MLP | Sequence[Layer]
 
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
-
-def _symbol(letter: str, layer: int | str, *indices: int) -> str:
-    """``z²₁``, ``w³₂₁``: Nielsen's layer number as a superscript, the indices as subscripts
-    (separated by commas once one of them has two digits: ``w²₁₂,₃``)."""
-    sep = "," if any(i >= 10 for i in indices) else ""
-    subscript = sep.join(str(i) for i in indices).translate(_SUBSCRIPTS)
-    return f"{letter}{str(layer).translate(_SUPERSCRIPTS)}{subscript}"
+def _label(value: Value, letter: str, *indices: int) -> None:
+    """Label `value` with Nielsen's symbol (``z²₁``, ``w³₂₁``, ``w²₁₂,₃``) unless it has a
+    label of its own: none, or the role name an `MLP` gave it (``z[2,1]``, the same symbol)."""
+    plain = role(letter, *indices)
+    if not value.label or value.label == plain:
+        value.label = shown(plain)
 
 
 # --------------------------------------------------------------------------- the forward pass
@@ -112,9 +110,10 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
     `model` is an `MLP` or a list of `Layer`s (to give the output layer a sigmoid, as
     Nielsen does, build ``MLP(..., output_activation="sigmoid")`` or the layers yourself).
     Numbers in `x` become input leaves labelled x₁, x₂…; each z and a node is labelled
-    like ``z²₁`` and ``a²₁``, and parameters that have no label yet get Nielsen's names
-    (``w²₁₂``: from neuron 2 of layer 1 to neuron 1 of layer 2; ``b²₁``), so tables and
-    drawings read like the book. The graph is recorded even inside ``no_grad()``.
+    like ``z²₁`` and ``a²₁``, and parameters get Nielsen's names (``w²₁₂``: from neuron 2
+    of layer 1 to neuron 1 of layer 2; ``b²₁``), so tables and drawings read like the book
+    and printed labels too. These replace the role names an `MLP` gives (``w[2,1,2]``, the
+    same symbols) but never a label you set. The graph is recorded even inside ``no_grad()``.
 
     >>> from micrograd.nn import MLP
     >>> t = trace(MLP(2, [3, 1], activation="sigmoid", seed=0), [1.0, 2.0])
@@ -124,7 +123,7 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
     layers = _layers_of(model)
     if isinstance(x, (Value, int, float)):
         x = [x]
-    inputs = tuple(v if isinstance(v, Value) else Value(v, label=_symbol("x", "", k)) for k, v in enumerate(x, 1))
+    inputs = tuple(v if isinstance(v, Value) else Value(v, label=shown(role("x", k))) for k, v in enumerate(x, 1))
     zs, activations = [], []
     current = list(inputs)
     with enable_grad():
@@ -134,10 +133,9 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
             _name_parameters(layer, i + 2)
             for j, a in enumerate(outputs):
                 z = _weighted_input(a, f"neuron {j + 1} of layer {i + 2}")
-                if not z.label:
-                    z.label = _symbol("z", i + 2, j + 1)
-                if a is not z and not a.label:
-                    a.label = _symbol("a", i + 2, j + 1)
+                _label(z, "z", i + 2, j + 1)
+                if a is not z:
+                    _label(a, "a", i + 2, j + 1)
                 layer_zs.append(z)
             zs.append(tuple(layer_zs))
             activations.append(tuple(outputs))
@@ -148,14 +146,13 @@ def trace(model: Model, x: Sequence[float | Value]) -> Trace:
 def _name_parameters(layer: Layer, number: int) -> None:
     for j, neuron in enumerate(layer.neurons, 1):
         for k, w in enumerate(neuron.w, 1):
-            if not w.label:
-                w.label = _symbol("w", number, j, k)
-        if not neuron.b.label:
-            neuron.b.label = _symbol("b", number, j)
+            _label(w, "w", number, j, k)
+        _label(neuron.b, "b", number, j)
 
 
 def quadratic_cost(outputs: Value | Sequence[Value], targets: float | Sequence[float]) -> Value:
-    """Nielsen's quadratic cost of one example, C = ½ Σⱼ (aⱼ − yⱼ)², as a Value labelled C.
+    """Nielsen's quadratic cost of one example, C = ½ Σⱼ (aⱼ − yⱼ)², as a Value labelled C;
+    targets given as numbers become leaves labelled y₁, y₂… (y for a single one).
 
     >>> quadratic_cost([Value(0.5), Value(1.0)], [1.0, 0.0]).data   # ½ (0.25 + 1)
     0.625
@@ -166,6 +163,7 @@ def quadratic_cost(outputs: Value | Sequence[Value], targets: float | Sequence[f
         raise ValueError(f"quadratic_cost: {len(outputs)} outputs but {len(targets)} targets")
     if not outputs:
         raise ValueError("quadratic_cost needs at least one output")
+    targets = [_target(y, j, len(targets)) for j, y in enumerate(targets, 1)]
     with enable_grad():
         total = (outputs[0] - targets[0]) ** 2
         for a, y in zip(outputs[1:], targets[1:]):
@@ -173,6 +171,12 @@ def quadratic_cost(outputs: Value | Sequence[Value], targets: float | Sequence[f
         cost = 0.5 * total
     cost.label = "C"
     return cost
+
+
+def _target(y: float | Value, j: int, n: int) -> float | Value:
+    if isinstance(y, (Value, bool)) or not isinstance(y, (int, float)):
+        return y  # a Value keeps its label; anything else is refused by the arithmetic, as before
+    return Value(y, label="y" if n == 1 else shown(role("y", j)))
 
 
 # --------------------------------------------------------------------------- the four equations

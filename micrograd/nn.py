@@ -8,6 +8,22 @@
 A neuron's weighted input z = Σ wᵢxᵢ + b is one node (`weighted_sum`), followed by one
 activation node, so δ = ∂C/∂z of every neuron is simply the grad of its z node.
 
+An `MLP` names the values it builds by their role, in the notebooks' (Nielsen's) notation
+(`micrograd.notation`): the input is layer 1, so the first hidden layer is layer 2, and
+neurons and inputs count from 1. ``w[l,j,k]`` is the weight from neuron k of layer l − 1
+(input k when l = 2) to neuron j of layer l, ``b[l,j]`` its bias, ``z[l,j]`` its weighted
+input and ``a[l,j]`` its activation (a linear neuron's output is its ``z[l,j]``); inputs
+given as numbers become ``x[k]``. Drawings and tables show them as w²₁₃, z²₁, a²₁, x₁. A
+label you set always wins: an input Value keeps its own, and a parameter you relabel keeps
+the new one.
+
+>>> model = MLP(2, [3, 3, 2], seed=1)               # Nielsen's 2-3-3-2: layers 2 and 3 hidden
+>>> model.layers[0].neurons[0].w[1].label, model.layers[2].neurons[1].b.label
+('w[2,1,2]', 'b[4,2]')
+>>> out = model([0.5, -1.0])
+>>> [v.label for v in out[1].parents]              # a linear output: z⁴₂ = Σₖ w⁴₂ₖ a³ₖ + b⁴₂
+['w[4,2,1]', 'w[4,2,2]', 'w[4,2,3]', 'a[3,1]', 'a[3,2]', 'a[3,3]', 'b[4,2]']
+
 `MLP.save(path)` writes a model as JSON and `load(path)` reads it back; the loaded model
 gives the same outputs, bit for bit.
 """
@@ -25,6 +41,7 @@ from micrograd._errors import _brief
 from micrograd._seeding import Seed
 from micrograd._seeding import rng as _rng
 from micrograd.engine import Value, _data_of, _lift, _weighted_sum_node
+from micrograd.notation import role
 
 __all__ = ["ACTIVATIONS", "MAX_FILE_BYTES", "MAX_PARAMETERS", "Layer", "MLP", "Module", "Neuron", "from_dict", "load"]
 
@@ -55,17 +72,20 @@ def _check_activation(activation) -> str:
     return activation
 
 
-def _as_inputs(x, nin: int) -> list[Value]:
-    """A neuron's input as a list of Values: numbers become leaves, a lone value a list."""
+def _as_inputs(x, nin: int, labels: Sequence[str] | None = None) -> list[Value]:
+    """A neuron's input as a list of Values: numbers become leaves (labelled `labels[k]`
+    when given), a lone value a list."""
     if isinstance(x, (Value, int, float)):
         x = [x]
     elif isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
         raise TypeError(f"inputs must be a sequence of numbers or Values, got {type(x).__name__} {_brief(x)}")
     inputs = []
-    for xi in x:
+    for k, xi in enumerate(x):
         v = _lift(xi)
         if v is None:
             raise TypeError(f"inputs must be numbers or Values, got {type(xi).__name__} {_brief(xi)}")
+        if v is not xi and labels is not None and k < len(labels):  # a number we wrapped: name it
+            v.label = labels[k]
         inputs.append(v)
     if len(inputs) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(inputs)}")
@@ -90,7 +110,15 @@ class Neuron(Module):
     ("relu", "tanh", "sigmoid", "linear") overrides it. `seed` (an int or a
     `random.Random`) makes the weights reproducible; without it they come from the global
     `random`, as in micrograd.
+
+    A neuron on its own names nothing; in an `MLP` it knows its place and names its
+    weights, bias, z and a (see the module's docstring).
     """
+
+    # The labels its z and a get on every forward pass ("" until an MLP names them); class
+    # defaults, so that neurons pickled before they had names still work.
+    _z_label = ""
+    _a_label = ""
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, seed: Seed = None) -> None:
         _check_size("nin", nin)
@@ -113,7 +141,23 @@ class Neuron(Module):
     def _forward(self, x: list[Value], x_data: list[float]) -> Value:
         # The hot path: `x` is known to be a list of len(w) Values and x_data their data.
         z = _weighted_sum_node(self.w, x, self.b, x_data)
-        return self._activate(z) if self._activate else z
+        z.label = self._z_label  # one store per node: naming costs nothing measurable
+        if self._activate is None:
+            return z
+        a = self._activate(z)
+        a.label = self._a_label
+        return a
+
+    def _name(self, layer: int, j: int) -> None:
+        """Name this neuron's values as neuron `j` of layer `layer` (Nielsen's count); a
+        parameter that already has a label keeps it."""
+        for k, w in enumerate(self.w, 1):
+            if not w.label:
+                w.label = role("w", layer, j, k)
+        if not self.b.label:
+            self.b.label = role("b", layer, j)
+        self._z_label = role("z", layer, j)
+        self._a_label = role("a", layer, j)
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
@@ -135,11 +179,20 @@ class Layer(Module):
         kwargs["seed"] = _rng(kwargs.get("seed"))  # one generator for all neurons
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
+    _input_labels: list[str] | None = None  # x[1], x[2]... for the first layer of an MLP
+
+    def _name(self, layer: int) -> None:
+        """Name the neurons' values as layer `layer` (Nielsen's count: 2 is the first hidden)."""
+        for j, neuron in enumerate(self.neurons, 1):
+            neuron._name(layer, j)
+        if layer == 2:
+            self._input_labels = [role("x", k) for k in range(1, len(self.neurons[0].w) + 1)]
+
     def forward(self, x) -> list[Value]:
         """The layer's outputs, always as a list (`x` may hold numbers or Values)."""
         nin = len(self.neurons[0].w)
         if type(x) is not list or len(x) != nin or any(type(xi) is not Value for xi in x):
-            x = _as_inputs(x, nin)
+            x = _as_inputs(x, nin, self._input_labels)
         x_data = list(map(_data_of, x))  # inputs checked and read once for all neurons
         return [n._forward(x, x_data) for n in self.neurons]
 
@@ -160,6 +213,8 @@ class MLP(Module):
     has one neuron, else a list. Inputs may be numbers or Values.
 
     The same `seed` gives the same weights; no seed draws from `random`, as micrograd.
+    Its values are named by their role (``w[2,1,1]``, ``z[2,1]``...: see the module's
+    docstring for the numbering).
 
     >>> model = MLP(2, [4, 3], activation="tanh", seed=1)
     >>> len(model([0.5, -1.0]))
@@ -190,6 +245,7 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], activation=activation if i != last else output_activation, seed=rng)
             for i in range(len(nouts))
         ]
+        _name_values(self)
 
     def __call__(self, x):
         layers = self.layers
@@ -224,6 +280,12 @@ class MLP(Module):
     def to_dict(self) -> dict:
         """The saved file's content as a JSON-ready dict (`from_dict` reads it back)."""
         return _describe(self)
+
+
+def _name_values(model: MLP) -> None:
+    """Give every layer its number, Nielsen's: the input is layer 1, the first hidden layer 2."""
+    for layer_number, layer in enumerate(model.layers, 2):
+        layer._name(layer_number)
 
 
 # --------------------------------------------------------------------------- save / load
@@ -407,6 +469,7 @@ def _build(description: _Description) -> MLP:
         fan_in = nout
     model = MLP.__new__(MLP)  # the layers are built already: an MLP is nothing but its layers
     model.layers = built
+    _name_values(model)
     return model
 
 

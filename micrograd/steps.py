@@ -21,7 +21,7 @@ backward() of a*b + a: 4 steps, one per edge; 1 sum
      2  a → a*b + a        1      1         1             1                   first
      3  a → a*b            3      1         3             1 + 3 = 4           + term 2, final
      4  b → a*b            2      1         2             2                   first, final
-  gradients: ∂/∂a = 4, ∂/∂b = 2
+  gradients: ∂(a*b + a)/∂a = 4, ∂(a*b + a)/∂b = 2
 
 Frame ``k`` of the pass is the graph after steps ``1..k`` (``steps[:k]``; frame 0 is before
 any step, when only the output's gradient, 1, is known): `grads_after(k)` gives the gradients
@@ -224,6 +224,16 @@ class BackwardSteps:
             self._names = _names_for(self.output, self.order)
         return self._names
 
+    def partial(self, node: Value) -> str:
+        """The derivative of the output by `node`, written out: ``∂C/∂a``, ``∂C/∂(a*b + a)``,
+        ``∂C/∂w²₁₃`` (a name that is not one symbol in parentheses)."""
+        names = self.names()
+        return f"∂{_grouped(names[self.output])}/∂{_grouped(names[node])}"
+
+    def names_note(self) -> str:
+        """What a ``#n`` suffix in the names means, if any name has one (else ``""``)."""
+        return self.names().note()
+
     def edge_text(self, step: Step) -> str:
         """``a → a*b``; parallel edges carry the argument: ``a →₀ a*a``."""
         return _route(Path((step.parent, step.child), (step.local,), (step.argument,)), self.names())
@@ -251,13 +261,16 @@ class BackwardSteps:
             running, note,
         )  # fmt: skip
 
-    def _heading(self) -> str:
+    def _heading(self, note: bool = False) -> str:
+        """``backward() of C: 80 steps, one per edge; 12 sums``, and with `note` what a ``#n``
+        suffix means (where there is one), for a page that has no room for another line."""
         n = len(self)
         sums = self.sums
-        return (
+        heading = (
             f"backward() of {self.names()[self.output]}: {n} step{'' if n == 1 else 's'}, one per edge; "
             f"{sums} sum{'' if sums == 1 else 's'}"
         )
+        return f"{heading}. {self.names_note()}" if note and self.names_note() else heading
 
     def _grad_column(self) -> str:
         return f"∂{_grouped(self.names()[self.output])}/∂parent"
@@ -270,10 +283,9 @@ class BackwardSteps:
         return list(self._steps[:half]), len(self) - 2 * half, list(self._steps[-half:])
 
     def _leaf_grads(self) -> str:
-        """``∂/∂a = 4, ∂/∂b = 2`` for the labelled leaves (at most 8), or ``""``."""
+        """``∂L/∂a = 4, ∂L/∂b = 2`` for the labelled leaves (at most 8), or ``""``."""
         leaves = [node for node in self.order if node.is_leaf() and node.label and node is not self.output]
-        names = self.names()
-        shown = [f"∂/∂{names[node]} = {_number_text(self._final.get(node, 0.0))}" for node in leaves[:8]]
+        shown = [f"{self.partial(node)} = {_number_text(self._final.get(node, 0.0))}" for node in leaves[:8]]
         if len(leaves) > 8:
             shown.append(f"… {len(leaves) - 8} more")
         return ", ".join(shown)
@@ -297,6 +309,8 @@ class BackwardSteps:
             lines.append("  (no edges: the output is a leaf, its gradient is 1)")
         if self._steps and any(not s.skipped for s in self._steps) and self._leaf_grads():
             lines.append(f"  gradients: {self._leaf_grads()}")
+        if self.names_note():
+            lines.append(f"  {self.names_note()}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -322,9 +336,11 @@ class BackwardSteps:
             )
         out += [row(s) for s in tail]
         out.append("</tbody>")
-        if self._leaf_grads():
-            gradients = f"gradients: {e(self._leaf_grads())}"
-            out.append(f"<tfoot><tr><td></td><td colspan='6' style='text-align:left'>{gradients}</td></tr></tfoot>")
+        foot = [f"gradients: {e(self._leaf_grads())}"] if self._leaf_grads() else []
+        foot += [e(self.names_note())] if self.names_note() else []
+        if foot:
+            rows = "".join(f"<tr><td></td><td colspan='6' style='text-align:left'>{line}</td></tr>" for line in foot)
+            out.append(f"<tfoot>{rows}</tfoot>")
         out.append("</table>")
         return "\n".join(out)
 
@@ -407,9 +423,8 @@ class BackwardSteps:
         return row
 
     def arithmetic(self, step: Step) -> str:
-        """The step in words: ``a → a*b: 3 × 1 = 3; ∂/∂a = 1 + 3 = 4 (term 2, final)``."""
+        """The step in words: ``a → a*b: 3 × 1 = 3; ∂(a*b + a)/∂a = 1 + 3 = 4 (term 2, final)``."""
         n = _number_text
-        names = self.names()
         what = f"{self.edge_text(step)}: {n(step.local)} × {n(step.upstream)} = {n(step.contribution)}"
         if step.skipped:
             return f"{what}; skipped, as backward() skips a value whose gradient is 0"
@@ -417,7 +432,7 @@ class BackwardSteps:
         marks = "first contribution" if step.first else f"term {step.term}: the sum over paths"
         if step.final:
             marks += ", final"
-        return f"{what}; ∂/∂{names[step.parent]} = {total} ({marks})"
+        return f"{what}; {self.partial(step.parent)} = {total} ({marks})"
 
     def _index(self) -> dict[Value, int]:
         return {node: i for i, node in enumerate(self.order)}

@@ -159,7 +159,7 @@ def test_steps_prints_the_step_table_after_the_paths(capsys):
     out = capsys.readouterr().out
     table = out[out.index("backward() of a*b + a: 4 steps") :]
     assert "     3  a → a*b        3      1         3             1 + 3 = 4           + term 2, final" in table
-    assert table.rstrip().endswith("gradients: ∂/∂a = 4, ∂/∂b = 2")
+    assert table.rstrip().endswith("gradients: ∂(a*b + a)/∂a = 4, ∂(a*b + a)/∂b = 2")
 
 
 @needs_drawing

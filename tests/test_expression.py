@@ -86,10 +86,25 @@ def test_values_are_labelled_with_the_text_that_computes_them():
     assert [e.inputs[n].label for n in "wxb"] == ["w", "x", "b"]
 
 
-def test_long_sub_expressions_get_a_shortened_label():
+def test_long_sub_expressions_get_a_label_shortened_in_the_middle():
     text = "a + " * 20 + "a"
     label = parse(text, {"a": 1}).output.label
-    assert len(label) <= 30 and label.endswith("…")
+    assert len(label) <= 30 and label.startswith("a + a") and "…" in label and label.endswith(" + a")
+
+
+def test_middle_elision_keeps_the_top_operators_last_operand():
+    label = parse("tanh(a*b + c*a) * sigmoid(a - b*c) + a*a*b", {"a": 1, "b": 2, "c": 3}).output.label
+    assert label == "tanh(a*b + c*a) * sig… + a*a*b"
+
+
+def test_a_shortened_call_keeps_its_closing_end():
+    label = parse("tanh(a*b + c*a*b + a*b*c + b*c + c*a*b)", {"a": 1, "b": 2, "c": 3}).output.label
+    assert len(label) == 30 and label.startswith("tanh(a*b") and label.endswith("c*a*b)") and "…" in label
+
+
+def test_a_parenthesised_left_operand_keeps_its_closing_parenthesis():
+    label = parse("(a*b + c*a + a*b*c + b*c*c*c) * c", {"a": 1, "b": 2, "c": 3}).output.label
+    assert label.endswith("…) * c") and len(label) <= 30
 
 
 def test_given_values_are_used_as_they_are():

@@ -8,6 +8,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from micrograd.engine import Value, topological_order
+from micrograd.notation import parse, shown
 from micrograd.viz._core import (
     DIMMED,
     HIGHLIGHT,
@@ -165,7 +166,8 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
     """output, computed (interior), parameter, input, or constant.
 
     Without hints a labelled leaf is an input and an unlabelled one a constant (what
-    ``x + 1`` makes); `params`/`inputs` override that, e.g. ``params=model.parameters()``.
+    ``x + 1`` makes), except that a weight or bias an `MLP` named (``w[2,1,1]``, ``b[2,1]``)
+    is a parameter; `params`/`inputs` override that, e.g. ``params=model.parameters()``.
     """
     if node is root:
         return "output"
@@ -173,9 +175,16 @@ def _value_kind(node: Value, root: Value, params: set[Value], inputs: set[Value]
         return "interior"
     if node in params:
         return "parameter"
+    if node not in inputs and _is_parameter_name(node.label):
+        return "parameter"
     if node in inputs or node.label:
         return "input"
     return "constant"
+
+
+def _is_parameter_name(label: str) -> bool:
+    role = parse(label) if "[" in label else None  # most labels are not role names: skip the regex
+    return role is not None and role[0] in "wb"
 
 
 def _ranks(order: list[Value], index: dict[Value, int]) -> list[int]:
@@ -222,8 +231,8 @@ def _value_label(
     if marked:
         border = HIGHLIGHT
     width = 2 if (marked and not steady) or kind == "output" else 1
-    if node.label:
-        cells = [f"<B>{_escape(node.label)}</B>", f"data {fmt(node.data)}"]
+    if node.label:  # a role name as the notebooks write it: w[2,1,3] as w²₁₃
+        cells = [f"<B>{_escape(shown(node.label))}</B>", f"data {fmt(node.data)}"]
     elif kind == "constant":  # a bare number in the code (the 2 of x**2, the ½ of ½(a − y)²): its value is its name
         cells = [f"<B>{fmt(node.data)}</B>"]
     else:

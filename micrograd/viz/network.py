@@ -9,6 +9,7 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from micrograd.engine import Value, enable_grad
+from micrograd.notation import shown
 from micrograd.viz._core import (
     DIMMED,
     GRAD_INK,
@@ -444,7 +445,7 @@ def _draw_weight(
 def _input_node(trace: _Trace | None, i: int, show_grads: bool, marks: _Marks) -> tuple[str, str]:
     """The i-th input's table and its line in the text fallback."""
     value = trace.inputs[i] if trace else None
-    title = _escape(value.label) if value is not None and value.label else f"x<SUB>{i + 1}</SUB>"
+    title = _escape(shown(value.label)) if value is not None and value.label else f"x<SUB>{i + 1}</SUB>"
     grads = show_grads and trace is not None and trace.grads
     rows = []
     line = f"input x{i + 1}"

@@ -255,10 +255,9 @@ def _edge_style(step: Step | None, current: Step | None, local: float) -> dict[s
 
 def _frame_text(steps: BackwardSteps, k: int, known: dict, terms: dict) -> str:
     """The frame as text, for where `dot` is missing: the step, then the gradients nearest the output."""
-    names = steps.names()
     head = f"after step {k} of {len(steps)}: {steps.arithmetic(steps[k - 1])}" if k else "before any step"
     shown = steps.order[:-61:-1]
-    return "\n".join([head] + [f"  ∂/∂{names[node]} = {_written_sum(node, known, terms, fmt)}" for node in shown])
+    return "\n".join([head] + [f"  {steps.partial(node)} = {_written_sum(node, known, terms, fmt)}" for node in shown])
 
 
 # --------------------------------------------------------------------------- the page
@@ -312,7 +311,7 @@ def page_data(
     index = {node: f"v{i}" for i, node in enumerate(steps.order)}
     return {
         "title": title if title is not None else f"backward() of {names[steps.output]}",
-        "heading": steps._heading(),
+        "heading": steps._heading(note=True),  # with what a #n suffix means, if a name has one
         "columns": ["step", "edge", "local", "upstream", "contribution", steps._grad_column(), "note"],
         "steps": [steps.row_data(step) for step in steps],
         "frames": frames_svg(steps, **options),
