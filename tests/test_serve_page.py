@@ -20,6 +20,7 @@ from explorer import Client
 
 from micrograd.data import make_moons
 from micrograd.nn import MLP, from_dict
+from micrograd.notation import shown
 from micrograd.optim import SGD
 from micrograd.serve.session import Settings, example_loss
 from micrograd.train import fit
@@ -118,7 +119,7 @@ def test_a_clicked_points_graph_and_backward_step_through_reach_backwards_gradie
     page.click("circle.point[data-index='3']")
     page.wait_for_selector("#graph svg")
     page.check("#show-params")
-    wait_until(page, "document.querySelector('#graph svg').textContent.includes('w[1,1,1]')")
+    wait_until(page, "document.querySelector('#graph svg').textContent.includes('w²₁₁')")
     page.wait_for_selector("#steps .mg-drawing svg", timeout=120_000)
     save_screenshot(page, "explorer-graph")
 
@@ -126,12 +127,8 @@ def test_a_clicked_points_graph_and_backward_step_through_reach_backwards_gradie
     model = from_dict(doc["model"])
     cost, inputs, _ = example_loss(model, Settings(), doc["points"][3])
     cost.backward()
-    names = {
-        f"w[{li},{ni},{k}]": n.w[k - 1]
-        for li, layer in enumerate(model.layers, 1)
-        for ni, n in enumerate(layer.neurons, 1)
-        for k in range(1, len(n.w) + 1)
-    }
+    names = {shown(w.label): w for n in (n for layer in model.layers for n in layer.neurons) for w in n.w}
+    assert "w²₁₁" in names  # as drawings show the MLP's w[2,1,1]
     graph_text = page.text_content("#graph svg")
     assert f"grad {fmt(model.layers[0].neurons[0].w[0].grad)}" in graph_text
 

@@ -227,7 +227,7 @@ def test_every_endpoint_works(client):
     session, run = doc["session"], doc["run"]
     assert doc["steps"] == 0 and len(doc["points"]) == 100 and doc["settings"]["hidden"] == [4, 4]
     doc = client.ok("step", session=session, steps=3, run=run, since=0, weight=0)
-    assert doc["done"] == 3 and len(doc["loss"]) == 3 and doc["optimizer"]["name"] == "w[1,1,1]"
+    assert doc["done"] == 3 and len(doc["loss"]) == 3 and doc["optimizer"]["name"] == "w²₁₁"
     assert client.ok("state", session=session, run=run, since=3)["loss"] == []
     doc = client.ok("add", session=session, x=0.1, y=0.2, label=1)
     assert doc["points"][-1] == [0.1, 0.2, 1]
@@ -241,8 +241,8 @@ def test_every_endpoint_works(client):
     assert network["svg"].startswith("<svg") and network["point"] == 5
     assert client.ok("network", session=session, point=None)["point"] is None
     graph = client.ok("graph", session=session, point=5, parameters=True)
-    assert graph["svg"].startswith("<svg") and "w[1,1,1]" in graph["svg"]
-    assert "w[1,1,1]" not in client.ok("graph", session=session, point=5, parameters=False)["svg"]
+    assert graph["svg"].startswith("<svg") and "w²₁₁" in graph["svg"]
+    assert "w²₁₁" not in client.ok("graph", session=session, point=5, parameters=False)["svg"]
     steps = client.ok("steps", session=session, point=5)["page"]
     assert len(steps["packed_frames"]["patches"]) == len(steps["steps"])  # one patch per step after frame 0
     saved = client.ok("save", session=session)

@@ -178,7 +178,7 @@ def test_state_has_regions_from_the_model_and_curves_since_a_step():
     session = Session()
     session.step(3)
     doc = session.state()
-    assert doc["parameters"][0] == "w[1,1,1]" and len(doc["parameters"]) == len(session.run.model.parameters())
+    assert doc["parameters"][0] == "w²₁₁" and len(doc["parameters"]) == len(session.run.model.parameters())
     assert len(doc["regions"]["classes"]) == GRID * GRID and doc["loss"] == session.run.loss
     x0, x1, y0, y1 = doc["view"]
     top_left = session.run.model([x0 + (x1 - x0) * 0.5 / GRID, y1 - (y1 - y0) * 0.5 / GRID]).data

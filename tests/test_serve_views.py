@@ -28,7 +28,7 @@ def test_too_many_parameters_to_draw_asks_to_hide_them():
 def test_hidden_parameters_do_not_count_against_the_limit():
     model, settings, points = Session(Settings(hidden=(16, 16))).snapshot()
     doc = views.graph_view(model, settings, points, 0, False)
-    assert doc["svg"].startswith("<svg") and "w[1,1,1]" not in doc["svg"]
+    assert doc["svg"].startswith("<svg") and "w²₁₁" not in doc["svg"]
 
 
 def test_the_network_view_without_a_point_shows_weights_only():

@@ -22,6 +22,7 @@ from micrograd import losses
 from micrograd.data import DATASETS
 from micrograd.engine import Value, no_grad
 from micrograd.nn import ACTIVATIONS, MLP, from_dict
+from micrograd.notation import role, shown
 from micrograd.optim import SGD, Adam
 from micrograd.train import fit
 
@@ -452,19 +453,20 @@ def _decision(out) -> tuple[int, float]:
 
 
 def parameter_names(model: MLP) -> list[str]:
-    """One name per parameter in `parameters()` order, counted from 1: w[layer,neuron,input]
-    for a weight and b[layer,neuron] for a bias (layer 1 is the first hidden layer)."""
+    """One name per parameter in `parameters()` order, as the drawings show the names `MLP`
+    gives them: wˡⱼₖ for a weight, bˡⱼ for a bias, with Nielsen's layer numbers (the input
+    is layer 1, the first hidden layer 2) and neurons and inputs counted from 1."""
     names = []
-    for li, layer in enumerate(model.layers, 1):
-        for ni, neuron in enumerate(layer.neurons, 1):
-            names += [f"w[{li},{ni},{k}]" for k in range(1, len(neuron.w) + 1)]
-            names.append(f"b[{li},{ni}]")
+    for number, layer in enumerate(model.layers, 2):
+        for j, neuron in enumerate(layer.neurons, 1):
+            names += [shown(role("w", number, j, k)) for k in range(1, len(neuron.w) + 1)]
+            names.append(shown(role("b", number, j)))
     return names
 
 
 def example_loss(model: MLP, settings: Settings, point: list) -> tuple[Value, list[Value], object]:
     """The loss C of one point (no L2), with labelled inputs: (C, inputs, model output)."""
-    x = [Value(point[0], label="x1"), Value(point[1], label="x2")]
+    x = [Value(point[0], label=role("x", 1)), Value(point[1], label=role("x", 2))]
     out = model(x)
     label = point[2]
     if settings.loss == "hinge":

@@ -57,10 +57,8 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
     if not isinstance(show_parameters, bool):
         raise BadRequest(f"parameters must be true or false, got {show_parameters!r}")
     point = _chosen(points, index)
-    params = model.parameters()
+    params = model.parameters()  # named w[2,1,1]... by the MLP itself
     cost, inputs, _ = example_loss(model, settings, point)
-    for name, p in zip(parameter_names(model), params):
-        p.label = name
     cost.backward()
     hidden = None if show_parameters else params
     # The limit on values drawn counts hidden leaves too; only the drawn ones make it unreadable.
@@ -83,9 +81,7 @@ def steps_view(model: MLP, settings: Settings, points: list[list], index: object
     """The step-through of one point's backward pass (`backward_steps(C).page_data()`, shown by
     the step-through page's own script), with the gradients `backward()` gives to compare."""
     point = _chosen(points, index)
-    params = model.parameters()
-    for name, p in zip(parameter_names(model), params):
-        p.label = name
+    params = model.parameters()  # named w[2,1,1]... by the MLP itself
     cost, _, _ = example_loss(model, settings, point)
     steps = backward_steps(cost)
     if len(steps) > STEP_THROUGH_MAX:
