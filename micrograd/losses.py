@@ -3,7 +3,8 @@ so `loss.backward()` reaches every score.
 
 Each names what it builds as the notebooks do: the loss is ``C``, and a target given as a
 number is ``y`` (``y[1]``, ``y[2]``… for several), so step tables read ``y → a - y``
-rather than ``1 → …``. A label you set (on a target Value, or on the loss afterwards) wins.
+rather than ``1 → …``, and the mean's factor is ``1/n``. A label you set (on a target Value,
+or on the loss afterwards) wins.
 
 >>> from micrograd import Value
 >>> s = [Value(2.0), Value(-0.5)]
@@ -70,7 +71,7 @@ def _mean(terms: list[Value]) -> Value:
     total = terms[0]
     for t in terms[1:]:
         total = total + t
-    cost = total * (1.0 / len(terms))
+    cost = total * Value(1.0 / len(terms), label="1/n")  # named: a bare 0.01 says nothing in a table
     cost.label = "C"
     return cost
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import html.parser
 import math
+import re
 import time
 
 import pytest
@@ -16,6 +17,7 @@ import micrograd.explain
 from micrograd import Value
 from micrograd.engine import GradientOverflowError
 from micrograd.explain import Path, PathTable, count_edges, count_paths, forward_grad, paths
+from micrograd.nn import MLP
 
 # --------------------------------------------------------------------------- random graphs
 #
@@ -381,6 +383,33 @@ def test_table_gives_repeated_names_a_number():
     out = a * 2 + a * 2  # two different values that both read a*2
     text = str(paths(out, a))
     assert "a*2#1" in text and "a*2#2" in text
+
+
+def test_the_table_says_what_a_number_suffix_means():
+    a = Value(1.0, label="a")
+    text = str(paths(a * 2 + a * 2, a))
+    assert "#n: the n-th value of that name, in the order computed (a*2#2: the second a*2)" in text
+    assert "#n" not in str(paths(a * 2 + a, a))  # no suffix, no note
+    assert "(a*2#2: the second a*2)" in paths(a * 2 + a * 2, a)._repr_html_()
+
+
+def test_a_heading_parenthesises_a_name_that_is_not_one_symbol():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    inner = a * b + a
+    out = inner * a
+    out.label = "C"
+    assert str(paths(out, inner)).startswith("∂C/∂(a*b + a): sum over 1 path")
+    assert str(paths(out, a)).startswith("∂C/∂a: sum over 3 paths")
+
+
+def test_a_network_is_named_by_roles_not_by_values():
+    model = MLP(2, [3, 1], seed=0)
+    out = model([0.5, -1.0])
+    w = model.layers[0].neurons[1].w[0]
+    text = str(paths(out, w))
+    assert text.startswith("∂z³₁/∂w²₂₁: sum over 1 path")
+    assert "w²₂₁ → z²₂ → a²₂ → z³₁" in text
+    assert not re.search(r"\S#\d", text) and "Σwx+b" not in text and f"{w.data:g}" not in text
 
 
 def test_table_shows_a_bounded_number_of_rows_but_sums_them_all():

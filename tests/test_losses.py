@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.losses import binary_cross_entropy, cross_entropy, hinge, mse
 
 
@@ -249,3 +249,24 @@ def test_labels_outside_the_outputs_are_refused_with_a_short_clear_error(call, m
     with pytest.raises(ValueError, match=match) as info:
         call()
     assert len(str(info.value)) < 200
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_every_loss_is_named_c_and_its_number_targets_y():
+    s = [Value(0.5), Value(-1.0)]
+    assert all(loss.label == "C" for loss in (mse(s, [1, 0]), hinge(s, [1, -1]), cross_entropy([s], [0])))
+    assert binary_cross_entropy(s, [1, 0]).label == "C"
+    leaves = {v.label for v in topological_order(mse(s, [1.0, 0.0])) if v.is_leaf()}
+    assert {"y[1]", "y[2]", "1/n"} <= leaves
+    assert "y" in {v.label for v in topological_order(hinge([s[0]], [1])) if v.is_leaf()}
+
+
+def test_a_target_value_of_yours_keeps_its_label():
+    target = Value(1.0, label="t")
+    loss = mse([Value(0.5)], [target])
+    assert target.label == "t" and target in topological_order(loss)
+    unlabelled = Value(2.0)
+    mse([Value(0.5)], [unlabelled])
+    assert unlabelled.label == ""

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import json_values
 
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, from_dict, load
 
 # --------------------------------------------------------------------------- shapes and calls
@@ -175,6 +175,69 @@ def test_output_activation_changes_only_the_last_layer():
     model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
     assert [layer.neurons[0].activation for layer in model.layers] == ["tanh", "sigmoid"]
     assert 0 < model([1.0, 1.0]).data < 1
+
+
+# --------------------------------------------------------------------------- names by role
+
+
+def test_a_2332_network_names_its_values_as_the_notebooks_do():
+    # Nielsen's count, as notebook 3: the input is layer 1, layers 2 and 3 hidden, 4 the output.
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    first, last = model.layers[0].neurons[0], model.layers[2].neurons[1]
+    assert [w.label for w in first.w] == ["w[2,1,1]", "w[2,1,2]"] and first.b.label == "b[2,1]"
+    assert model.layers[1].neurons[2].w[0].label == "w[3,3,1]"  # into neuron 3 of layer 3, from a²₁
+    assert [w.label for w in last.w] == ["w[4,2,1]", "w[4,2,2]", "w[4,2,3]"] and last.b.label == "b[4,2]"
+    out = model([0.5, -1.0])
+    assert [a.label for a in out] == ["a[4,1]", "a[4,2]"]
+    z = out[1].parents[0]
+    assert z.label == "z[4,2]" and [p.label for p in z.parents[3:6]] == ["a[3,1]", "a[3,2]", "a[3,3]"]
+    leaves = {v.label for v in topological_order(out[0]) if v.is_leaf()}  # all but output neuron 2's
+    other_neuron = {"w[4,2,1]", "w[4,2,2]", "w[4,2,3]", "b[4,2]"}
+    assert leaves == {p.label for p in model.parameters()} - other_neuron | {"x[1]", "x[2]"}
+    assert len({p.label for p in model.parameters()}) == len(model.parameters())  # no two alike
+
+
+def test_micrographs_2_16_16_1_names_a_linear_output_by_its_z():
+    model = MLP(2, [16, 16, 1], seed=1337)
+    out = model([1.0, -0.5])
+    assert out.label == "z[4,1]" and out.parents[0].label == "w[4,1,1]" and out.parents[-1].label == "b[4,1]"
+    hidden = out.parents[16]
+    assert hidden.label == "a[3,1]" and hidden.op == "relu" and hidden.parents[0].label == "z[3,1]"
+    assert model.layers[0].neurons[15].w[1].label == "w[2,16,2]"
+    labels = [p.label for p in model.parameters()]
+    assert len(set(labels)) == 337 and all(label[0] in "wb" for label in labels)
+
+
+def test_a_label_you_set_wins_over_the_role_name():
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[0].w[0].label = "mine"
+    x = [Value(1.0, label="height"), Value(2.0)]
+    out = model(x)
+    z = out.parents[2].parents[0]  # a[2,1] -> z[2,1]
+    assert z.parents[0].label == "mine" and z.parents[2] is x[0] and x[0].label == "height"
+    assert x[1].label == ""  # a Value of yours is never renamed, even one without a label
+    out.label = "score"
+    assert out.label == "score"
+
+
+def test_numbers_given_as_inputs_become_x_k():
+    model = MLP(3, [2], seed=0)
+    out = model([1.0, 2.0, 3.0])
+    assert [p.label for p in out[0].parents[3:6]] == ["x[1]", "x[2]", "x[3]"]
+    assert MLP(1, [1], seed=0)(2.0).parents[1].label == "x[1]"
+
+
+def test_a_neuron_or_layer_on_its_own_names_nothing():
+    out = Layer(2, 2, seed=0)([1.0, 2.0])
+    assert all(v.label == "" for o in out for v in [o, *o.parents[0].parents])
+
+
+def test_a_loaded_model_has_the_same_names(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    model.save(tmp_path / "m.json")
+    loaded = load(tmp_path / "m.json")
+    assert [p.label for p in loaded.parameters()] == [p.label for p in model.parameters()]
+    assert from_dict(model.to_dict())([1.0, 2.0]).label == "z[3,1]"
 
 
 # --------------------------------------------------------------------------- save / load

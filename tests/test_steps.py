@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import struct
 
 import pytest
@@ -12,6 +13,7 @@ from strategies import expressions, micrograd_readme_expression
 
 import micrograd
 from micrograd import Value, backward_steps, count_paths, topological_order, weighted_sum
+from micrograd.notation import shown
 from micrograd.steps import BackwardSteps, Step
 
 
@@ -279,3 +281,48 @@ def test_the_readme_step_table_is_what_the_code_prints():
     L = d * a
     L.label = "L"
     assert str(backward_steps(L)) == shown
+
+
+# --------------------------------------------------------------------------- names learners know
+
+
+def network_steps(sizes, seed=0):
+    from micrograd import losses
+    from micrograd.nn import MLP
+
+    model = MLP(2, sizes, seed=seed)
+    out = model([0.5, -1.0])
+    cost = losses.mse(out if isinstance(out, list) else [out], [1.0] * sizes[-1])
+    return model, backward_steps(cost)
+
+
+@pytest.mark.parametrize("sizes", [[3, 3, 2], [16, 16, 1]])
+def test_a_networks_step_table_names_values_by_role_not_by_value(sizes):
+    model, steps = network_steps(sizes)
+    names = steps.names()
+    assert steps._heading().startswith("backward() of C: ")
+    for p in model.parameters():
+        assert names[p] == shown(p.label) and names[p][0] in "wb"  # w²₁₁, never its number
+    edges = [steps.edge_text(s) for s in steps]
+    assert not any("Σwx+b" in edge or re.search(r"\S#\d", edge) for edge in edges)
+    assert "x₁ → z²₁" in edges and "w²₁₁ → z²₁" in edges
+    assert not steps.names_note()  # every name is unique: nothing to explain
+
+
+def test_a_step_writes_its_derivative_with_the_output_and_parentheses():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    inner = a * b + a
+    out = inner * a
+    out.label = "C"
+    steps = backward_steps(out)
+    step = next(s for s in steps if s.parent is inner)
+    assert steps.arithmetic(step).startswith("a*b + a → C: 2 × 1 = 2; ∂C/∂(a*b + a) = 2 ")
+    assert steps.partial(a) == "∂C/∂a" and str(steps).splitlines()[1].split()[5] == "∂C/∂parent"
+
+
+def test_a_number_suffix_is_explained_in_the_table_and_the_page_heading():
+    a = Value(1.0, label="a")
+    steps = backward_steps(a * 2 + a * 2)
+    note = "#n: the n-th value of that name, in the order computed (2#2: the second 2)"
+    assert steps.names_note() == note and str(steps).endswith(note) and note in steps._repr_html_()
+    assert steps._heading(note=True).endswith(f"; 1 sum. {note}")
