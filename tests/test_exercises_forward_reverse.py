@@ -34,7 +34,8 @@ def buggy(out):
 
 def test_the_equals_bug_is_recognised_and_explained():
     verdict = check("07.reverse-sweep", buggy, f=f, inputs=[0.5, 2.0])
-    assert not verdict.ok and "+=" in verdict.message and "sum over all paths" in verdict.message
+    assert not verdict.ok and "overwrites" in verdict.message and "sum over all paths" in verdict.message
+    assert "+=" not in verdict.message  # the misconception named, the fix not quoted
 
 
 def test_a_correct_sweep_passes_and_other_answers_are_wrong():
@@ -54,3 +55,27 @@ def test_reference_mode_accepts_both(monkeypatch):
     monkeypatch.setenv(REFERENCE_ENV, "reference")
     assert check("07.reverse-sweep", ..., f=f, inputs=[0.5, 2.0]).ok
     assert check("07.forward-sweeps", ..., params=[Value(1.0)]).ok
+
+
+def test_the_equals_bug_gets_both_inputs_wrong_here():
+    assert solution("07.wrong-inputs", f=f, inputs=[0.5, 2.0]) == {"a", "b"}
+    assert check("07.wrong-inputs", {"a", "b"}, f=f, inputs=[0.5, 2.0]).ok
+    assert check("07.wrong-inputs", ["b", "a"], f=f, inputs=[0.5, 2.0]).ok
+
+
+def test_an_input_read_once_is_not_wrong():
+    def g(a, b):
+        return (a * a).tanh() + b.exp()  # a is read twice (a·a), b once
+
+    assert solution("07.wrong-inputs", f=g, inputs=[0.4, -1.0]) == {"a"}
+    message = check("07.wrong-inputs", {"a", "b"}, f=g, inputs=[0.4, -1.0]).message
+    assert "used only once" in message
+
+
+def test_wrong_inputs_judge_names_the_slip_without_the_answer():
+    context = dict(f=f, inputs=[0.5, 2.0])
+    assert "one more input" in check("07.wrong-inputs", {"a"}, **context).message
+    assert "one more input" in check("07.wrong-inputs", "b", **context).message
+    assert "more than once" in check("07.wrong-inputs", set(), **context).message
+    assert "not one of them" in check("07.wrong-inputs", {"c"}, **context).message
+    assert "set of input names" in check("07.wrong-inputs", 2, **context).message

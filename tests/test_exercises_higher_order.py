@@ -51,3 +51,12 @@ def test_wrong_rules_are_caught_with_a_reason():
 def test_reference_mode_accepts_both(monkeypatch):
     monkeypatch.setenv(REFERENCE_ENV, "reference")
     assert check("08.local-rule", ...).ok and check("08.sigmoid-second-derivative", ..., x=0.3).ok
+
+
+def test_half_a_product_rule_is_named_without_the_answer():
+    s = sigma(0.8)
+    message = check("08.sigmoid-second-derivative", s * (1 - s) ** 2, x=0.8).message
+    assert "product rule" in message and "1 − 2σ" not in message
+    flipped = check("08.sigmoid-second-derivative", -s * (1 - s) * (1 - 2 * s), x=0.8).message
+    assert "sign" in flipped and "σ' − 2σσ'" not in flipped
+    assert "missing a factor" in check("08.sigmoid-second-derivative", 1 - 2 * s, x=0.8).message

@@ -1,8 +1,10 @@
-"""Exercises of notebook 07: how many forward sweeps a loss needs, and a reverse sweep the
-reader writes (with the classic ``=`` instead of ``+=`` bug recognised)."""
+"""Exercises of notebook 07: how many forward sweeps a loss needs, which inputs the classic
+``=`` instead of ``+=`` bug gets wrong, and a reverse sweep the reader writes (with that bug
+recognised)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 
 from micrograd.engine import Value, topological_order
@@ -36,8 +38,18 @@ def _assigning_sweep(out: Value) -> dict[Value, float]:
     return adjoint
 
 
+def _input_names(f: Callable[..., Value], count: int) -> list[str]:
+    """f's parameter names (a, b for f(a, b)), or x0, x1, … when it has none to read."""
+    try:
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = [p.name for p in inspect.signature(f).parameters.values() if p.kind in positional]
+    except (TypeError, ValueError):
+        names = []
+    return names[:count] if len(names) >= count else [f"x{i}" for i in range(count)]
+
+
 def _leaf_grads(f: Callable[..., Value], inputs: Sequence[float]) -> tuple[list[Value], Value, list[float]]:
-    xs = [Value(v, label=f"x{i}") for i, v in enumerate(inputs)]
+    xs = [Value(v, label=name) for v, name in zip(inputs, _input_names(f, len(inputs)))]
     out = f(*xs)
     out.backward()
     return xs, out, [x.grad for x in xs]
@@ -60,9 +72,48 @@ def _judge_reverse_sweep(answer, expected, context) -> tuple[bool, str]:
     if all_close(got, [_assigning_sweep(out).get(x, 0.0) for x in xs]):
         return False, (
             "a value used twice got only ONE path's contribution: `adjoint[p] = ...` overwrites what an earlier "
-            "edge left there. Add into it (+=): the gradient is the sum over all paths."
+            "edge left there, but the gradient is the sum over all paths."
         )
     return False, "your sweep disagrees with backward() on at least one input."
+
+
+def _names(answer) -> set[str] | None:
+    if isinstance(answer, str):
+        answer = [answer]
+    if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(a, str) for a in answer):
+        return None
+    return {a.strip() for a in answer}
+
+
+def _judge_wrong_inputs(answer, expected, context) -> tuple[bool, str]:
+    names = _names(answer)
+    if names is None:
+        return False, f'the answer should be a set of input names such as {{"a"}}, got {answer!r}'
+    xs, _, _ = _leaf_grads(context["f"], context["inputs"])
+    known = {x.label for x in xs}
+    if not names <= known:
+        strangers = ", ".join(sorted(names - known))
+        return False, f"the inputs are {', '.join(sorted(known))}; {strangers} is not one of them."
+    if names == expected:
+        return True, "right: exactly the inputs used more than once (each use is an edge, and = keeps only one)."
+    if not names:
+        return False, "the bug loses a contribution wherever a value is used more than once: is there such an input?"
+    if names < expected:
+        return False, "one more input is used more than once: count the uses (edges out) of each input."
+    return False, "at least one of those is used only once, and there = has nothing to overwrite."
+
+
+@exercise(
+    "07.wrong-inputs",
+    "Which inputs' derivatives does the `=` sweep get wrong? Answer with a set of names, like {\"a\"}.",
+    hint="= keeps only the last contribution written into a value; which inputs receive more than one?",
+    judge=_judge_wrong_inputs,
+)
+def wrong_inputs(f: Callable[..., Value], inputs: Sequence[float]) -> set[str]:
+    """The inputs whose gradient the assigning sweep gets wrong, found by running it."""
+    xs, out, want = _leaf_grads(f, inputs)
+    got = _assigning_sweep(out)
+    return {x.label for x, w in zip(xs, want) if abs(got.get(x, 0.0) - w) > 1e-12 * max(1.0, abs(w))}
 
 
 @exercise(

@@ -21,8 +21,10 @@ def _second_mistakes(x: float) -> dict[float, str]:
     s = _sigma(x)
     return {
         s * (1 - s): "that is the first derivative σ' = σ(1 − σ); differentiate it once more.",
-        1 - 2 * s: "that is the derivative of σ(1 − σ) with respect to σ; the chain rule multiplies by dσ/dx.",
-        -s * (1 - s) * (1 - 2 * s): "the sign is flipped: d/dx of σ − σ² is σ' − 2σσ'.",
+        s * (1 - s) ** 2: "that differentiates only the first factor of σ·(1 − σ): the product rule needs the "
+        "derivative of the second factor, (1 − σ), as well.",
+        1 - 2 * s: "that is the derivative with respect to σ, not x: the chain rule is missing a factor.",
+        -s * (1 - s) * (1 - 2 * s): "the sign is flipped: check the sign that the derivative of −σ² brings.",
     }
 
 
