@@ -630,7 +630,7 @@
     function showSvg(text) {
       canvas.innerHTML = text;
       var svg = canvas.querySelector("svg");
-      if (!svg) throw new Error("the layout gave no <svg>");
+      if (!svg) throw new Error("the layout gave no SVG drawing");
       var v = (svg.getAttribute("viewBox") || "").split(/[ ,]+/).map(Number);
       var bounds = v.length === 4 && v[2] > 0 ? { w: v[2], h: v[3] } :
         { w: parseFloat(svg.getAttribute("width")) || 100, h: parseFloat(svg.getAttribute("height")) || 100 };
