@@ -100,6 +100,7 @@
     var body = el("tbody");
     var rows = data.steps.map(function (step) {
       var tr = el("tr");
+      tr.dataset.step = String(step.number);
       ["first", "summing", "final", "skipped"].forEach(function (mark) {
         if (step[mark]) tr.classList.add("mg-" + mark);
       });
@@ -116,18 +117,30 @@
     return { table: table, rows: rows };
   }
 
-  // Cells shortened in the middle to what their column holds (the full text on hover).
+  // Cells shortened in the middle to what their column holds (the full text on hover),
+  // measured in the table's own font.
+  var measure = null;
   function fitCells(table, rows) {
-    var cols = table.querySelectorAll("col");
-    var width = table.clientWidth;
-    if (!width) return;
-    var budgets = Array.prototype.map.call(cols, function (col, c) {
-      var th = table.tHead.rows[0].cells[c];
-      return Math.floor((th ? th.clientWidth : width / cols.length) / 7.2) - 1;
-    });
+    var head = table.tHead.rows[0].cells;
+    if (!head.length || !head[0].clientWidth) return;  // not shown yet: fitted on the next resize
+    measure = measure || document.createElement("canvas").getContext("2d");
+    var cell = rows.length ? rows[0].cells[0] : head[0];
+    var style = getComputedStyle(cell);
+    measure.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    var room = Array.prototype.map.call(head, function (th) { return th.clientWidth - 14; });
     rows.forEach(function (tr) {
       Array.prototype.forEach.call(tr.cells, function (td, c) {
-        td.textContent = shorten(td.title, budgets[c]);
+        var text = td.title, most = text.length;
+        if (measure.measureText(text).width * 1.08 <= room[c]) {  // 8 % for the bold current row
+          if (td.textContent !== text) td.textContent = text;
+          return;
+        }
+        var low = 4, high = most;
+        while (low < high) {  // the longest middle-shortened text that fits
+          var mid = (low + high + 1) >> 1;
+          if (measure.measureText(shorten(text, mid)).width * 1.08 <= room[c]) low = mid; else high = mid - 1;
+        }
+        td.textContent = shorten(text, low);
       });
     });
   }
@@ -713,6 +726,7 @@
       },
       get step() { return state.step; },
       get playing() { return state.timer !== null; },
+      get moving() { return !!(state.camera && state.camera.frame); },
     };
     container._micrograd = controller;
 
