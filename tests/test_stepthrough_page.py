@@ -171,10 +171,11 @@ IN_VIEW = """() => {
   const d = window.micrograd.data, k = window.micrograd.steps.step, step = d.steps[k - 1];
   const inside = (r) => r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
   const stage = document.querySelector('.mg-stage').getBoundingClientRect();
-  const within = (r) => r.left >= stage.left - 1 && r.right <= stage.right + 1 && r.top >= stage.top - 1 && r.bottom <= stage.bottom + 1;
+  const within = (r) => r.left >= stage.left - 1 && r.right <= stage.right + 1
+    && r.top >= stage.top - 1 && r.bottom <= stage.bottom + 1;
   const label = document.querySelector('.mg-canvas [id="' + step.edge_id + '"] text');
   const px = (t) => t.getScreenCTM().a * parseFloat(t.getAttribute('font-size'));
-  const box = (id) => { const g = document.querySelector('.mg-canvas [id="' + id + '"]'); return g && g.getBoundingClientRect(); };
+  const box = (id) => document.querySelector('.mg-canvas [id="' + id + '"]').getBoundingClientRect();
   const sum = document.querySelector('.mg-sum');
   return {
     label: label.textContent, labelIn: inside(label.getBoundingClientRect()) && within(label.getBoundingClientRect()),
@@ -233,7 +234,7 @@ def test_micrograds_own_network_opens_and_steps_at_once(page, tmp_path):
 
 
 def test_remounting_keeps_one_key_listener(page, tmp_path):
-    steps, path, _g = readme_page(tmp_path)
+    _steps, path, _g = readme_page(tmp_path)
     page.goto(path.as_uri())
     page.evaluate("""() => {
       const box = document.getElementById('micrograd-steps');

@@ -254,7 +254,7 @@ def test_a_long_pass_has_no_step_cap():
 
 def test_bad_arguments_to_the_page_are_clear_errors():
     *_, steps = small()
-    with pytest.raises(TypeError, match="page_data needs micrograd.backward_steps"):
+    with pytest.raises(TypeError, match=r"page_data needs micrograd\.backward_steps"):
         page_data("a*b")
     with pytest.raises(TypeError, match="notice must be a str or None"):
         page_data(steps, notice=3)

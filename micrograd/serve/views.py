@@ -89,9 +89,7 @@ def steps_view(model: MLP, settings: Settings, points: list[list], index: object
     cost, _, out = example_loss(model, settings, point)
     steps = backward_steps(cost)
     if view == "neurons":
-        data = steps.network(model, out).page_data(
-            title=f"backward() of point {index}'s loss C, neuron by neuron"
-        )
+        data = steps.network(model, out).page_data(title=f"backward() of point {index}'s loss C, neuron by neuron")
     else:
         try:
             data = steps.page_data(
