@@ -558,7 +558,7 @@
     container.appendChild(stage);
 
     var wrap = el("div", "mg-table-wrap");
-    var widths = frames ? ["4.5em", "30%", "auto"] : ["3.5em", "22%", "8%", "8%", "9%", "25%", "auto"];
+    var widths = frames ? ["4.5em", "30%", "auto"] : ["3.2em", "19%", "9.5%", "9.5%", "10.5%", "auto", "12%"];
     var built = buildTable(data, widths, function (k) { go(k); });
     wrap.appendChild(built.table);
     container.appendChild(wrap);

@@ -386,7 +386,7 @@ def _skipped_notice(steps: BackwardSteps) -> str | None:
     )
 
 
-SUMMARY_PATHS = 8  # the last frame lists the paths of one input when it has at most this many
+SUMMARY_PATHS = 16  # the last frame lists the paths of one input: the one with most paths up to this many
 
 
 def _summary(steps: BackwardSteps) -> dict[str, Any]:
@@ -400,10 +400,8 @@ def _summary(steps: BackwardSteps) -> dict[str, Any]:
         "grads": [{"name": steps.partial(n), "grad": _number_text(final.get(n, 0.0))} for n in shown],
         "wrt": None,
     }
-    few = [n for n in shown if 2 <= counts.get(n, 0) <= SUMMARY_PATHS]
-    wrt = max(few, key=lambda n: counts[n], default=None)
-    if wrt is None:
-        wrt = next((n for n in shown if 1 <= counts.get(n, 0) <= SUMMARY_PATHS), None)
+    few = [n for n in shown if 1 <= counts.get(n, 0) <= SUMMARY_PATHS]
+    wrt = max(few, key=lambda n: counts[n], default=None)  # the sum over paths shows best with several
     if wrt is not None:
         names = steps.names()
         table = paths(steps.output, wrt, limit=SUMMARY_PATHS)
