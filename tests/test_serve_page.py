@@ -312,7 +312,7 @@ def test_the_neuron_view_is_one_toggle_away(page, explorer):
     open_explorer(page, explorer)
     open_steps(page, 2)
     page.select_option("#steps-view", "neurons")
-    wait_until(page, "document.querySelector('#steps .mg-title').textContent.includes('neuron')")
+    wait_until(page, "document.querySelector('#steps .mg-title')?.textContent.includes('neuron')")
     page.focus("#steps")
     page.keyboard.press("ArrowRight")
     assert "BP1" in page.text_content("#steps .mg-now")
