@@ -25,7 +25,8 @@ if shutil.which("dot") is None:
 
 from browser import save_screenshot
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "10_watch_backward_add_up_the_paths.ipynb"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK = NOTEBOOKS / "10_watch_backward_add_up_the_paths.ipynb"
 
 
 def _free_port() -> int:
@@ -43,7 +44,8 @@ def lab(tmp_path_factory):
     jupyter = Path(sys.executable).with_name("jupyter")
     server = subprocess.Popen(
         [str(jupyter), "lab", "--no-browser", "--allow-root", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0",
+         f"--LabApp.app_settings_dir={NOTEBOOKS / 'lab-settings'}"],  # as `make notebooks` starts it
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -106,5 +108,16 @@ def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab
     assert int(widget.get_attribute("data-step")) == paused > 5  # pause stops where it is
     widget.locator(".mg-stage").scroll_into_view_if_needed()
     save_screenshot(page, "jupyterlab-widget")
+
+    # Saved, the kernel shut down, the page reloaded: the widget comes back on the frame it was on.
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(1500)
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Shut Down Kernel", exact=True).click()
+    page.wait_for_timeout(1500)
+    page.reload()
+    restored = page.locator(".mg-steps").first
+    restored.wait_for(timeout=60_000)
+    assert restored.get_attribute("data-step") == str(paused)
     assert not [e for e in errors if "micrograd" in e.lower() or "MicrogradSteps" in e], errors
     context.close()
