@@ -404,6 +404,7 @@ class BackwardSteps:
         """`row_data` of every step, in one pass (the running sums are carried along)."""
         index = self._index()
         names = self.names()
+        few = _few_paths(self.order, self.output, _FEW_PATHS)
         grads: dict[Value, float] = {self.output: 1.0}
         terms: dict[Value, list[float]] = {}
         rows = []
@@ -437,10 +438,13 @@ class BackwardSteps:
                 "arithmetic": self._arithmetic(step, _written_sum(step.parent, grads, terms, _number_text)),
                 "paths": [],
             }
-            if step.path_count <= _FEW_PATHS:
+            if step.child in few:
                 row["paths"] = [
                     {"route": _route(p, names), "product": _number_text(p.product)}
-                    for p in step.paths(limit=_FEW_PATHS)
+                    for p in (
+                        Path((step.parent, *t.nodes), (step.local, *t.local_grads), (step.argument, *t.edge_indices))
+                        for t in few[step.child]
+                    )
                 ]
             rows.append(row)
         return rows
@@ -464,6 +468,27 @@ class BackwardSteps:
 
     def _index(self) -> dict[Value, int]:
         return {node: i for i, node in enumerate(self.order)}
+
+
+def _few_paths(order: list[Value], output: Value, most: int) -> dict[Value, list[Path]]:
+    """The paths from each value to `output`, for the values that have at most `most` of them:
+    one pass from the output back, each value's paths its consumers' paths with one edge more."""
+    consumers: dict[Value, list[tuple[Value, int, float]]] = {}
+    for child in order:
+        for j, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
+            consumers.setdefault(parent, []).append((child, j, local))
+    few: dict[Value, list[Path]] = {output: [Path((output,), (), ())]}
+    for node in reversed(order):
+        if node is output:
+            continue
+        uses = consumers.get(node, [])
+        if all(child in few for child, _, _ in uses) and sum(len(few[c]) for c, _, _ in uses) <= most:
+            few[node] = [
+                Path((node, *t.nodes), (local, *t.local_grads), (j, *t.edge_indices))
+                for child, j, local in uses
+                for t in few[child]
+            ]
+    return few
 
 
 def _row_class(step: Step) -> str:

@@ -347,31 +347,52 @@
     return found;
   };
 
+  // Frame k. From frame k ± 1 only the two steps around the move and their values change,
+  // so only they are restyled; any other move restyles everything (each look is remembered,
+  // so what has not changed is not touched).
   Graph.prototype.show = function (k) {
-    var data = this.data, self = this;
-    var current = k > 0 ? data.steps[k - 1] : null;
-    data.steps.forEach(function (step, s) {
-      var kind = s === k - 1 ? "current" : s < k - 1 ? (step.skipped ? "skipped" : "used") : "waiting";
-      self.styleEdge(step.edge_id, kind, kind === "current" ? step.label : null);
+    var data = this.data, self = this, from = this.frame;
+    this.frame = k;
+    var moved = from !== undefined && Math.abs(k - from) === 1;
+    var touched = moved ? [from - 1, k - 1].filter(function (s) { return s >= 0; }) : null;
+    var steps = touched ? touched.map(function (s) { return data.steps[s]; }) : data.steps;
+    var indices = touched || data.steps.map(function (_, s) { return s; });
+    indices.forEach(function (s) { self.showEdge(s, k); });
+    var children = {}, values = {};
+    steps.forEach(function (step) {
+      children[step.child] = true;
+      values[step.child] = values[step.parent] = true;
     });
-    Object.keys(this.firstOf).forEach(function (child) {
-      var first = self.firstOf[child];
-      var kind = current && current.child === child ? "current" : first < k ? "used" : "waiting";
-      self.styleOperation(child.slice(1), kind);
-    });
-    Object.keys(this.nodes).forEach(function (id) {
-      var marked = !!current && (current.child === id || current.parent === id);
-      if (id === data.output) {
-        self.styleNode(id, self.nodes[id].original, "final", marked);
-        return;
-      }
-      var s = self.lastWrite(id, k);
-      if (s < 0) self.styleNode(id, "grad ?", "unknown", marked);
-      else {
-        var step = data.steps[s];
-        self.styleNode(id, "grad " + step.grad + (step.final ? "" : " so far"), step.final ? "final" : "pending", marked);
-      }
-    });
+    Object.keys(touched ? children : this.firstOf).forEach(function (child) { self.showOperation(child, k); });
+    Object.keys(touched ? values : this.nodes).forEach(function (id) { self.showValue(id, k); });
+  };
+
+  Graph.prototype.showEdge = function (s, k) {
+    var step = this.data.steps[s];
+    var kind = s === k - 1 ? "current" : s < k - 1 ? (step.skipped ? "skipped" : "used") : "waiting";
+    this.styleEdge(step.edge_id, kind, kind === "current" ? step.label : null);
+  };
+
+  Graph.prototype.showOperation = function (child, k) {
+    var current = k > 0 ? this.data.steps[k - 1] : null;
+    var kind = current && current.child === child ? "current" : this.firstOf[child] < k ? "used" : "waiting";
+    this.styleOperation(child.slice(1), kind);
+  };
+
+  Graph.prototype.showValue = function (id, k) {
+    if (!this.nodes[id]) return;
+    var data = this.data, current = k > 0 ? data.steps[k - 1] : null;
+    var marked = !!current && (current.child === id || current.parent === id);
+    if (id === data.output) {
+      this.styleNode(id, this.nodes[id].original, "final", marked);
+      return;
+    }
+    var s = this.lastWrite(id, k);
+    if (s < 0) this.styleNode(id, "grad ?", "unknown", marked);
+    else {
+      var step = data.steps[s];
+      this.styleNode(id, "grad " + step.grad + (step.final ? "" : " so far"), step.final ? "final" : "pending", marked);
+    }
   };
 
   // A box around the elements with these ids, in the drawing's own units (its viewBox).

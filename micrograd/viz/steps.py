@@ -149,6 +149,7 @@ def _largest(sizes) -> Size:
 def _measure(texts: set[tuple[str, int]]) -> dict[tuple[str, int], Size]:
     """Each (text, font size)'s size in points, as `dot` lays it out: one run over all of them."""
     drawing = _new_drawing("measure")
+    drawing.engine = "osage"  # sizes are the same in every engine; osage places loose nodes fastest
     ordered = sorted(texts)
     for n, (text, size) in enumerate(ordered):
         drawing.node(

@@ -333,6 +333,7 @@
   async function refreshGraph(withSteps = true) {
     if (page.selected === null) return;
     const point = page.selected;
+    const stepping = withSteps ? refreshSteps(point) : null; // both requests at once
     await attempt(async () => {
       const doc = await api("graph", { point, parameters: $("show-params").checked });
       $("graph").innerHTML = doc.svg;
@@ -341,7 +342,7 @@
       page.graphStep = doc.at_step;
       showStale();
     });
-    if (withSteps) await refreshSteps(point);
+    await stepping;
   }
 
   // The backward pass step by step, shown by the step-through page's own script.
