@@ -51,8 +51,11 @@ demo: $(VENV)/.installed-plot
 # JupyterLab on the notebooks, in your browser. `make notebooks LAB_ARGS=--no-browser`
 # only starts the server (it prints the URL to open). JupyterLab refuses to run as root
 # without --allow-root: containers often run as root, so it is passed there.
+# notebooks/lab-settings saves widget state with the notebook, so that a notebook reopened
+# without a running kernel still shows its step-through where the learner left it.
 notebooks: $(VENV)/.installed-notebooks graphviz
-	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab notebooks/ --LabApp.app_settings_dir=notebooks/lab-settings \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 lab: notebooks
 

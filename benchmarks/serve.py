@@ -11,7 +11,8 @@ For the default model (2-4-4-1 tanh) and micrograd's moons demo model (2-16-16-1
   - steps per second while playing at the fastest rate (30/s), for 6 seconds, graph panel closed;
   - one example's graph: the server's time to draw it (`graph_view`, parameters hidden and
     shown), and click on a point -> the graph shown in the page;
-  - the step-through of one example's backward pass (drawn on request, one picture per step).
+  - the step-through of one example's backward pass (laid out once on request; benchmarks/stepthrough.py
+    times it in detail).
 Medians of several rounds. Timings are for information (targets: >= 10 steps/s, graph < 300 ms);
 nothing here is asserted. Needs Debian's chromium and the playwright package (dev extra).
 """
@@ -70,8 +71,8 @@ CLICK_POINT = """async (index) => {
 }"""
 
 
-STEPS_DONE = """!!document.querySelector('#steps .mg-drawing svg') ||
-  document.getElementById('steps-note').textContent.includes('up to')"""
+STEPS_DONE = """!!document.querySelector('#steps .mg-canvas svg') ||
+  document.getElementById('steps-note').textContent.includes('too many')"""
 
 
 def wait_until(page, condition: str, timeout: float = 120.0) -> None:
@@ -131,7 +132,7 @@ def measure(settings: Settings, rounds: int, play_seconds: float, browser) -> li
             through.append(time.perf_counter() - started)
         lines.append(f"  click a point -> its graph shown (parameters hidden): {median_ms(clicks)}")
         note = page.text_content("#steps-note")
-        if "up to" in note:
+        if "too many" in note:
             lines.append(f"  step-through: not drawn ({note.split(';')[0]})")
         else:
             lines.append(f"  step-through of that example shown {statistics.median(through):.1f} s after the graph")

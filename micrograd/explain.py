@@ -359,7 +359,8 @@ _NAME_WIDTH = 24  # longer generated names fall back to the op's name
 
 
 def _number_text(x: float) -> str:
-    return f"{x:g}"
+    """``%g``, except that -0.0 prints as 0: a sign on nothing only puzzles."""
+    return f"{x + 0.0:g}"
 
 
 def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, overload
 
 from micrograd.engine import Value, topological_order
@@ -46,6 +47,23 @@ if TYPE_CHECKING:
 __all__ = ["BackwardSteps", "Step", "backward_steps"]
 
 _FEW_PATHS = 4  # a step lists the paths behind its contribution when there are at most this many
+
+# The drawings of a pass (name -> function), registered by the module that draws them when it
+# is imported. `_view` imports it on first use, by name: the data never imports the drawings.
+_VIEWS: dict[str, Callable[..., Any]] = {}
+_VIEWS_MODULE = "micrograd.viz.steps"
+
+
+def register_view(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Make `function` the drawing `name` of `BackwardSteps` (``draw_step``, ``page_data``…)."""
+    _VIEWS[name] = function
+    return function
+
+
+def _view(name: str) -> Callable[..., Any]:
+    if name not in _VIEWS:
+        import_module(_VIEWS_MODULE)
+    return _VIEWS[name]
 
 
 @dataclass(frozen=True, eq=False)
@@ -347,88 +365,102 @@ class BackwardSteps:
     def __repr__(self) -> str:
         return f"BackwardSteps({len(self)} steps of {self.names()[self.output]}, {self.sums} sums)"
 
-    # -- pictures and pages (micrograd.viz.steps: needs graphviz)
+    # -- pictures and pages: drawn by micrograd.viz.steps, which registers them in `_VIEWS`
+    # (this module, the data, never imports the drawing layer)
 
     def draw(self, k: int | None = None, **options: Any) -> graphviz.Digraph:
         """The graph after `k` steps (default: all); see `micrograd.viz.steps.draw_step`."""
-        from micrograd.viz.steps import draw_step
+        return _view("draw_step")(self, self._frame(k), **options)
 
-        return draw_step(self, self._frame(k), **options)
+    def page_data(self, title: str | None = None, **options: Any) -> dict[str, Any]:
+        """Everything the step-through shows, as JSON-ready data (the contract is documented at
+        the top of micrograd/assets/stepthrough.js): the graph laid out once (``svg``, and its
+        ``dot`` source), one row per step, and the summary of the last frame."""
+        return _view("page_data")(self, title=title, **options)
 
-    def page_data(self, title: str | None = None, max_steps: int | None = 150) -> dict[str, Any]:
-        """Everything the step-through page shows, as JSON-ready data (see micrograd/assets/stepthrough.js).
-
-        ``frames[k]`` is the SVG of `draw(k)` for k = 0..len(self) (needs Graphviz's ``dot``);
-        ``steps[k - 1]`` the row of step k; ``grads[k]`` the gradients known in frame k,
-        by node id (``v3``: the index in `order`, as in the drawings).
-        """
-        from micrograd.viz.steps import page_data
-
-        return page_data(self, title=title, max_steps=max_steps)
-
-    def save_html(self, path: str | os.PathLike, title: str | None = None, max_steps: int | None = 150) -> None:
+    def save_html(self, path: str | os.PathLike, title: str | None = None, **options: Any) -> None:
         """Write a self-contained step-through page (no network, no CDN), atomically.
 
-        Each frame is one run of Graphviz's ``dot``; a pass of more than `max_steps` steps is
-        refused with a clear error (``max_steps=None`` allows any).
+        The graph is laid out once by Graphviz's ``dot``; every step only changes numbers
+        and colours, so a pass of any length the drawings accept (500 values) steps at once.
         """
-        from micrograd.viz.steps import save_html
-
-        save_html(self, path, title=title, max_steps=max_steps)
+        _view("save_html")(self, path, title=title, **options)
 
     def widget(self, **options: Any):
-        """A step-through view for Jupyter (ipywidgets): previous, next, play, a slider, the
-        drawing and the current step's arithmetic side by side."""
-        from micrograd.viz.steps import step_through
-
-        return step_through(self, **options)
+        """The step-through in Jupyter: the page's own view as a widget (anywidget), following
+        the current edge; previous, play, next and a slider."""
+        return _view("step_through")(self, **options)
 
     def network(self, model: object, outputs: object, **options: Any):
         """This pass over a network, neuron by neuron (`micrograd.viz.steps.NetworkSteps`):
         `model` an MLP, `outputs` what ``model(x)`` returned, the cost made from them."""
-        from micrograd.viz.steps import NetworkSteps
-
-        return NetworkSteps(self, model, outputs, **options)
+        return _view("NetworkSteps")(self, model, outputs, **options)
 
     def row_data(self, step: Step) -> dict[str, Any]:
         """One step as JSON-ready data: the table's cells, the numbers and the marks."""
-        cells = self._step_cells(step)
+        return self.rows_data()[step.number - 1]
+
+    def rows_data(self) -> list[dict[str, Any]]:
+        """`row_data` of every step, in one pass (the running sums are carried along)."""
         index = self._index()
-        row: dict[str, Any] = {
-            "number": step.number,
-            "edge": cells[1],
-            "cells": list(cells),
-            "child": f"v{index[step.child]}",
-            "parent": f"v{index[step.parent]}",
-            "argument": step.argument,
-            "local": step.local,
-            "upstream": step.upstream,
-            "contribution": step.contribution,
-            "before": step.before,
-            "after": step.after,
-            "term": step.term,
-            "first": step.first,
-            "summing": step.summing,
-            "final": step.final,
-            "skipped": step.skipped,
-            "path_count": step.path_count,
-            "arithmetic": self.arithmetic(step),
-            "paths": [],
-        }
-        if step.path_count <= _FEW_PATHS:
-            names = self.names()
-            row["paths"] = [
-                {"route": _route(p, names), "product": _number_text(p.product)} for p in step.paths(limit=_FEW_PATHS)
-            ]
-        return row
+        names = self.names()
+        few = _few_paths(self.order, self.output, _FEW_PATHS)
+        grads: dict[Value, float] = {self.output: 1.0}
+        terms: dict[Value, list[float]] = {}
+        rows = []
+        for step in self._steps:
+            grads[step.parent] = step.after
+            if not step.skipped:
+                terms.setdefault(step.parent, []).append(step.contribution)
+            cells = self._step_cells(step)
+            child, parent = index[step.child], index[step.parent]
+            row: dict[str, Any] = {
+                "number": step.number,
+                "edge": cells[1],
+                "cells": list(cells),
+                "child": f"v{child}",
+                "parent": f"v{parent}",
+                "edge_id": f"e{child}_{step.argument}",  # the drawing's id of the edge parent -> child
+                "argument": step.argument,
+                "local": step.local,
+                "upstream": step.upstream,
+                "contribution": step.contribution,
+                "before": step.before,
+                "after": step.after,
+                "term": step.term,
+                "first": step.first,
+                "summing": step.summing,
+                "final": step.final,
+                "skipped": step.skipped,
+                "path_count": step.path_count,
+                "what": self._what(step),
+                "sum": f"{self.partial(step.parent)} = {_written_sum(step.parent, grads, terms, _number_text)}",
+                "arithmetic": self._arithmetic(step, _written_sum(step.parent, grads, terms, _number_text)),
+                "paths": [],
+            }
+            if step.child in few:
+                row["paths"] = [
+                    {"route": _route(p, names), "product": _number_text(p.product)}
+                    for p in (
+                        Path((step.parent, *t.nodes), (step.local, *t.local_grads), (step.argument, *t.edge_indices))
+                        for t in few[step.child]
+                    )
+                ]
+            rows.append(row)
+        return rows
 
     def arithmetic(self, step: Step) -> str:
         """The step in words: ``a → a*b: 3 × 1 = 3; ∂(a*b + a)/∂a = 1 + 3 = 4 (term 2, final)``."""
+        return self._arithmetic(step, self.sum_text(step.parent, step.number))
+
+    def _what(self, step: Step) -> str:
         n = _number_text
-        what = f"{self.edge_text(step)}: {n(step.local)} × {n(step.upstream)} = {n(step.contribution)}"
+        return f"{self.edge_text(step)}: {n(step.local)} × {n(step.upstream)} = {n(step.contribution)}"
+
+    def _arithmetic(self, step: Step, total: str) -> str:
+        what = self._what(step)
         if step.skipped:
             return f"{what}; skipped, as backward() skips a value whose gradient is 0"
-        total = self.sum_text(step.parent, step.number)
         marks = "first contribution" if step.first else f"term {step.term}: the sum over paths"
         if step.final:
             marks += ", final"
@@ -436,6 +468,27 @@ class BackwardSteps:
 
     def _index(self) -> dict[Value, int]:
         return {node: i for i, node in enumerate(self.order)}
+
+
+def _few_paths(order: list[Value], output: Value, most: int) -> dict[Value, list[Path]]:
+    """The paths from each value to `output`, for the values that have at most `most` of them:
+    one pass from the output back, each value's paths its consumers' paths with one edge more."""
+    consumers: dict[Value, list[tuple[Value, int, float]]] = {}
+    for child in order:
+        for j, (parent, local) in enumerate(zip(child.parents, child.local_grads)):
+            consumers.setdefault(parent, []).append((child, j, local))
+    few: dict[Value, list[Path]] = {output: [Path((output,), (), ())]}
+    for node in reversed(order):
+        if node is output:
+            continue
+        uses = consumers.get(node, [])
+        if all(child in few for child, _, _ in uses) and sum(len(few[c]) for c, _, _ in uses) <= most:
+            few[node] = [
+                Path((node, *t.nodes), (local, *t.local_grads), (j, *t.edge_indices))
+                for child, j, local in uses
+                for t in few[child]
+            ]
+    return few
 
 
 def _row_class(step: Step) -> str:

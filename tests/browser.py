@@ -85,7 +85,7 @@ def node_texts(page, scope: str = "") -> dict[str, str]:
     """What each drawn graph node shows, by its DOT name: the texts of every ``g.node`` of the
     step-through drawings (inside the CSS selector `scope`, if given), joined by spaces."""
     script = """scope => Object.fromEntries(
-      [...document.querySelectorAll(`${scope} .mg-drawing g.node`.trim())].map(g => [
+      [...document.querySelectorAll(`${scope} .mg-canvas g.node`.trim())].map(g => [
         g.querySelector('title').textContent,
         [...g.querySelectorAll('text')].map(t => t.textContent).join(' ')])
     )"""

@@ -120,7 +120,7 @@ def test_a_clicked_points_graph_and_backward_step_through_reach_backwards_gradie
     page.wait_for_selector("#graph svg")
     page.check("#show-params")
     wait_until(page, "document.querySelector('#graph svg').textContent.includes('w²₁₁')")
-    page.wait_for_selector("#steps .mg-drawing svg", timeout=120_000)
+    page.wait_for_selector("#steps .mg-canvas svg", timeout=120_000)
     save_screenshot(page, "explorer-graph")
 
     doc = saved(explorer, session)
@@ -278,4 +278,77 @@ def test_save_then_load_in_another_tab(browser, explorer, tmp_path):
     second.set_input_files("#load", str(tmp_path / "bad.json"))
     wait_until(second, "!document.getElementById('error').hidden")
     assert "bad.json is not a saved session" in second.text_content("#error")
+    context.close()
+
+
+def open_steps(page, point: int) -> None:
+    page.click(f"circle.point[data-index='{point}']")
+    page.wait_for_selector("#steps .mg-canvas svg, #steps .mg-canvas img", timeout=60_000)
+
+
+def test_the_step_through_keeps_one_key_listener_and_catches_up_with_training(page, explorer):
+    open_explorer(page, explorer)
+    open_steps(page, 3)
+    open_steps(page, 5)  # remounted: the old view's listener is gone with it
+    page.click("#step")
+    wait_until(page, "document.getElementById('steps-done').textContent === '1'")
+    wait_until(page, "document.querySelector('#graph-caption').textContent.includes('step 1')")
+    page.wait_for_selector("#steps .mg-canvas svg")
+    page.focus("#steps")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.micrograd.page.stepper.step") == 2
+    page.click("#play")
+    wait_until(page, "Number(document.getElementById('steps-done').textContent) >= 3")
+    page.click("#play")
+    wait_until(page, "!document.getElementById('graph-stale').hidden")
+    assert "show training step 1;" in page.text_content("#graph-stale")
+    page.click("#catch-up")
+    wait_until(page, "document.getElementById('graph-stale').hidden")
+    assert page.console_errors == []
+
+
+def test_the_neuron_view_is_one_toggle_away(page, explorer):
+    open_explorer(page, explorer)
+    open_steps(page, 2)
+    page.select_option("#steps-view", "neurons")
+    wait_until(page, "document.querySelector('#steps .mg-title')?.textContent.includes('neuron')")
+    page.focus("#steps")
+    page.keyboard.press("ArrowRight")
+    assert "BP1" in page.text_content("#steps .mg-now")
+    save_screenshot(page, "explorer-neurons")
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("width,height", [(1024, 768), (1280, 800)])
+def test_micrograds_own_network_steps_through_in_the_explorer_and_reads(browser, explorer, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_explorer(page, explorer)
+    page.fill("#hidden", "16,16")
+    page.press("#hidden", "Enter")
+    wait_until(page, "window.micrograd.page.state.settings.hidden.join(',') === '16,16'")
+    open_steps(page, 0)
+    last = page.evaluate("window.micrograd.page.stepper && document.querySelectorAll('#steps tbody tr').length")
+    assert last > 600
+    page.locator("#steps").scroll_into_view_if_needed()
+    page.locator("#steps .mg-stage").scroll_into_view_if_needed()
+    for k in (1, last // 2, last):
+        page.evaluate(f"window.micrograd.page.stepper.go({k})")
+        wait_until(page, "!window.micrograd.page.stepper.moving")
+        assert page.evaluate("document.querySelector('#steps tr.mg-current-row').dataset.step") == str(k)
+        seen = page.evaluate(
+            """() => {
+              const t = document.querySelector('#steps .mg-canvas g.edge text[font-weight="bold"]');
+              const r = t.getBoundingClientRect();
+              const stage = document.querySelector('#steps .mg-stage').getBoundingClientRect();
+              return {px: t.getScreenCTM().a * parseFloat(t.getAttribute('font-size')),
+                      inside: r.left >= stage.left && r.right <= stage.right
+                        && r.top >= stage.top && r.bottom <= stage.bottom}; }"""
+        )
+        assert seen["px"] >= 11 and seen["inside"], (k, seen)
+    save_screenshot(page, f"explorer-steps-16-16-{width}")
+    assert errors == []
     context.close()

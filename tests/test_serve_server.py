@@ -3,6 +3,7 @@ input (4xx, one-line JSON error, state unchanged) and several clients at once.""
 
 import http.client
 import json
+import re
 import threading
 import time
 
@@ -11,7 +12,6 @@ from explorer import Client
 
 from micrograd.serve.server import MAX_BODY, is_loopback
 from micrograd.serve.session import LIMITS
-from micrograd.serve.views import STEP_THROUGH_MAX
 
 
 def snapshot(client, session):
@@ -244,18 +244,41 @@ def test_every_endpoint_works(client):
     assert graph["svg"].startswith("<svg") and "w²₁₁" in graph["svg"]
     assert "w²₁₁" not in client.ok("graph", session=session, point=5, parameters=False)["svg"]
     steps = client.ok("steps", session=session, point=5)["page"]
-    assert len(steps["packed_frames"]["patches"]) == len(steps["steps"])  # one patch per step after frame 0
+    assert steps["version"] == 2 and steps["svg"].startswith("<svg") and len(steps["steps"]) > 0  # laid out once
     saved = client.ok("save", session=session)
     other = client.new_session()
     assert client.ok("load", session=other, saved=saved)["settings"] == saved["settings"]
     assert client.ok("save", session=other)["model"] == saved["model"]
 
 
-def test_the_step_through_refuses_a_backward_pass_too_long_to_draw(client):
+def test_micrograds_own_network_steps_through_without_a_cap_and_a_zero_loss_says_why(client):
+    from micrograd.nn import from_dict
+    from micrograd.serve.session import Settings, example_loss
+
     session = client.new_session()
     client.ok("settings", session=session, settings={"hidden": [16, 16]})
-    status, doc = client.api("steps", session=session, point=0)
-    assert status == 400 and f"up to {STEP_THROUGH_MAX}" in doc["error"]
+    client.ok("step", session=session, steps=40)  # until some points are past the hinge's margin
+    saved = client.ok("save", session=session)
+    model = from_dict(saved["model"])
+    settings = Settings(hidden=(16, 16))
+    losses = [example_loss(model, settings, p)[0].data for p in saved["points"]]
+    wrong, right = losses.index(max(losses)), losses.index(0.0)
+    page = client.ok("steps", session=session, point=wrong)["page"]
+    assert len(page["steps"]) > 600 and page["notice"] is None  # 2-16-16-1: no cap below the 500-value limit
+    page = client.ok("steps", session=session, point=right)["page"]
+    assert "loss is 0" in page["notice"] and "misclassified" in page["notice"]
+    assert sum(not row["skipped"] for row in page["steps"]) <= 3  # only the steps before the hinge
+    minus_zero = re.compile(r"(?<![\d.])-0(?![\d.e])")  # -0 alone, not -0.5 or -0e
+    assert not any(minus_zero.search(cell) for row in page["steps"] for cell in row["cells"] + [row["sum"]])
+
+
+def test_the_neuron_view_steps_through_the_network_and_bad_views_are_refused(client):
+    session = client.new_session()
+    page = client.ok("steps", session=session, point=2, view="neurons")["page"]
+    assert page["mode"] == "frames" and len(page["frames"]) == len(page["steps"]) + 1 == 4 + 4 + 1 + 1
+    assert page["steps"][0]["what"].startswith("output neuron") or "BP1" in page["steps"][0]["what"]
+    status, doc = client.api("steps", session=session, point=2, view="<script>")
+    assert status == 400 and "view must be one of graph, neurons" in doc["error"]
 
 
 def test_the_graph_of_one_example_has_backwards_gradients(client):

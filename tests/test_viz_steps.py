@@ -15,7 +15,15 @@ graphviz = pytest.importorskip("graphviz")
 from micrograd import Value, backward_steps, draw_dot  # noqa: E402
 from micrograd.viz import fmt  # noqa: E402
 from micrograd.viz._core import GRAD_INK, HIGHLIGHT  # noqa: E402
-from micrograd.viz.steps import _script_json, asset_text, draw_step, frames_svg, pack_frames, page_data, page_html  # noqa: E402
+from micrograd.viz.steps import (  # noqa: E402
+    _box_texts,
+    _script_json,
+    asset_text,
+    draw_step,
+    layout_drawing,
+    page_data,
+    page_html,
+)
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -143,27 +151,83 @@ def test_json_in_a_script_element_cannot_end_it():
 
 def test_assets_are_package_data_with_the_documented_interface():
     js, css, template = asset_text("stepthrough.js"), asset_text("stepthrough.css"), asset_text("stepthrough.html")
-    assert "MicrogradSteps.mount(container, data)" in js and "global.MicrogradSteps = {" in js
+    assert "MicrogradSteps.mount(container, data, options)" in js and "global.MicrogradSteps = {" in js
     assert "</script" not in js.lower() and "</style" not in css.lower()
     for marker in ("{{title}}", "{{css}}", "{{js}}", "{{data}}"):
         assert template.count(marker) == 1
+    widget = asset_text("stepthrough_widget.js")
+    assert "export default" in widget and "MicrogradSteps.mount(el" in widget
+
+
+def test_the_data_module_does_not_import_the_drawings():
+    import ast
+    from pathlib import Path
+
+    import micrograd.steps
+
+    tree = ast.parse(Path(micrograd.steps.__file__).read_text(encoding="utf-8"))
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m and m.startswith("micrograd.viz")]
 
 
 @needs_dot
-def test_page_data_has_a_frame_and_the_gradients_for_every_step():
+def test_page_data_lays_the_graph_out_once_with_ids_for_every_value_and_edge():
     *_, steps = small()
     data = page_data(steps)
     json.dumps(data, allow_nan=False)  # JSON-ready
-    assert len(data["frames"]) == len(steps) + 1 and all(f.startswith("<svg") for f in data["frames"])
-    assert data["grads"][0] == {"v3": 1.0}
-    assert data["grads"][3] == {"v3": 1.0, "v2": 1.0, "v0": 4.0}
+    assert data["version"] == 2 and data["svg"].startswith("<svg") and "digraph" in data["dot"]
+    ids = set(re.findall(r'<g id="([^"]+)"', data["svg"]))
+    assert {"v0", "v1", "v2", "v3", "op2", "op3", "o2", "o3"} <= ids
+    assert {row["edge_id"] for row in data["steps"]} <= ids  # every step's edge can be found
     assert [row["number"] for row in data["steps"]] == [1, 2, 3, 4]
     row = data["steps"][2]
     assert (row["parent"], row["child"], row["before"], row["after"], row["summing"], row["final"]) == (
         "v0", "v2", 1.0, 4.0, True, True,
     )  # fmt: skip
+    assert row["grad"] == "4 = 1 + 3" and row["label"] == "3 × 1 = 3" and row["sum"] == "∂(a*b + a)/∂a = 4 = 1 + 3"
     assert data["nodes"] == {"v0": "a", "v1": "b", "v2": "a*b", "v3": "a*b + a"}
-    assert data["title"] == "backward() of a*b + a"
+    assert data["title"] == "backward() of a*b + a" and data["notice"] is None
+    assert page_data(steps, layout=False)["svg"] is None  # for a page that lays the DOT out itself
+
+
+@needs_dot
+def test_the_last_frame_sums_one_inputs_paths_to_backwards_gradient():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    out = (a * b + a) * a
+    summary = page_data(backward_steps(out))["summary"]
+    out.backward()
+    assert summary["grads"] == [
+        {"name": "∂((a*b + a)*a)/∂a", "grad": "-8"},
+        {"name": "∂((a*b + a)*a)/∂b", "grad": "4"},
+    ]
+    assert a.grad == -8 and summary["wrt"] == "a" and len(summary["paths"]) == 3
+    assert summary["equation"] == "∂((a*b + a)*a)/∂a = -6 + 2 + (-4) = -8" and summary["grad"] == "-8"
+
+
+def test_boxes_write_a_sum_of_a_few_terms_and_count_longer_ones():
+    x = Value(0.5, label="x")
+    out = x * 1.0 + x * 2.0 + x * 3.0 + x * 4.0
+    steps = backward_steps(out)
+    texts = [t for s, t in zip(steps, _box_texts(steps)) if s.parent is x]
+    assert texts == ["1", "3 = 1 + 2", "6 = 1 + 2 + 3", "10 (4 terms)"]  # the last term first: x * 4.0
+
+
+def test_the_layout_reserves_room_for_the_widest_frame():
+    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
+    steps = backward_steps(micrograd_readme_expression(a, b))
+    source = layout_drawing(steps).source
+    assert source.count("WIDTH=") >= len(steps) + len(steps.order) - 1  # every box and edge label has its room
+    assert "id=v0" in source.replace('"', "") and "id=e" in source.replace('"', "")
+
+
+@needs_dot
+def test_most_steps_skipped_are_explained_and_minus_zero_is_not_printed():
+    x, w, b = Value(-1.0, label="x"), Value(2.0, label="w"), Value(0.5, label="b")
+    out = (x * w + b).relu()  # z = -1.5: relu passes 0 back, and backward() skips z and all before it
+    data = page_data(backward_steps(out))
+    assert data["notice"] and "skipped" in data["notice"] and "is 0" in data["notice"]
+    assert not any(cell == "-0" for row in data["steps"] for cell in row["cells"])
 
 
 @needs_dot
@@ -179,80 +243,39 @@ def test_page_html_inlines_everything_and_needs_no_network(tmp_path):
 
 
 @needs_dot
-def test_the_pages_frames_share_one_layout():
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    steps = backward_steps(micrograd_readme_expression(a, b))
-    frames = frames_svg(steps)
-
-    def centres(svg: str) -> dict[str, tuple[float, float]]:
-        """Each value box's first text position: where the box is."""
-        found = re.findall(r"<title>(v\d+)</title>.*?<text[^>]* x=\"([-\d.]+)\" y=\"([-\d.]+)\"", svg, flags=re.S)
-        return {name: (float(x), float(y)) for name, x, y in found}
-
-    first = centres(frames[0])
-    assert len(first) == len(steps.order)
-    for svg in frames[1:]:  # the boxes stay put while their numbers and colours change
-        for name, (x, y) in centres(svg).items():
-            assert (x, y) == first[name], name
-    # draw_step(steady=True) is the same picture as the page's frame
-    assert "WIDTH=" in draw_step(steps, 3, steady=True).source and "WIDTH=" not in draw_step(steps, 3).source
-
-
-def test_packed_frames_rebuild_every_frame():
-    frames = [
-        'head<g id="node1" class="node">A</g><g id="edge1" class="edge">E</g>tail',
-        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">E</g>tail',
-        'head<g id="node1" class="node">B</g><g id="edge1" class="edge">F</g>tail',
-    ]
-    packed = pack_frames(frames)
-    assert len(packed["base"]) == 3 and [len(p) for p in packed["patches"]] == [1, 1]
-    pieces, rebuilt = list(packed["base"]), ["".join(packed["base"])]
-    for patch in packed["patches"]:  # what MicrogradSteps.unpackFrames does
-        for i, piece in patch:
-            pieces[i] = piece
-        rebuilt.append("".join(pieces))
-    assert rebuilt == frames
-    assert pack_frames([frames[0], 'head<g id="node1">A</g>']) is None  # different shapes: stored whole
-
-
-def test_too_many_steps_for_a_page_is_a_clear_error():
-    x = Value(0.5)
+def test_a_long_pass_has_no_step_cap():
+    x = Value(0.5, label="x")
     y = x
-    for _ in range(30):
+    for _ in range(300):
         y = y.tanh()
-    with pytest.raises(ValueError, match="30 steps, over max_steps=10"):
-        page_data(backward_steps(y), max_steps=10)
+    data = page_data(backward_steps(y))
+    assert len(data["steps"]) == 300 and data["svg"].count('class="node"') == 601
+
+
+def test_bad_arguments_to_the_page_are_clear_errors():
+    *_, steps = small()
+    with pytest.raises(TypeError, match=r"page_data needs micrograd\.backward_steps"):
+        page_data("a*b")
+    with pytest.raises(TypeError, match="notice must be a str or None"):
+        page_data(steps, notice=3)
 
 
 # --------------------------------------------------------------------------- Jupyter
 
 
 @needs_dot
-def test_the_widget_steps_through_the_frames():
-    widgets = pytest.importorskip("ipywidgets")
+def test_the_widget_runs_the_pages_script_and_keeps_its_step():
+    anywidget = pytest.importorskip("anywidget")
     *_, steps = small()
-    view = steps.widget()
-    assert isinstance(view, widgets.VBox)
-    controls, body = view.children
-    previous, play, following, slider, fit = controls.children
-    drawing, side = body.children
-    assert isinstance(play, widgets.Play) and isinstance(slider, widgets.IntSlider) and slider.max == 4
-    assert "Before any step" in side.value and previous.disabled
-    following.click()
-    following.click()
-    following.click()
-    assert slider.value == 3
-    assert "Step 3 of 4" in side.value and "4 = 1 + 3" in side.value and "(a sum)" in side.value
-    assert "grad 4 = 1 + 3" in drawing.value
-    slider.value = 4
-    assert following.disabled
-    previous.click()
-    assert slider.value == 3
-    assert drawing.value.startswith('<svg width="') and 'pt" height=' in drawing.value[:40]
-    fit.click()
-    assert drawing.value.startswith('<svg width="100%"') and fit.description == "actual size"
-    fit.click()
-    assert 'pt" height=' in drawing.value[:40]
+    view = steps.widget(interval_ms=500)
+    assert isinstance(view, anywidget.AnyWidget)
+    assert "MicrogradSteps" in view._esm and "export default" in view._esm
+    data = json.loads(view.data)
+    assert data == {**page_data(steps), "interval_ms": 500}
+    assert view.step == 0
+    view.step = 3  # the kernel's side of the trait the page keeps in step
+    assert view.step == 3
+    assert "run this cell with a live kernel" in view._repr_mimebundle_()[0]["text/plain"]
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron
@@ -325,10 +348,13 @@ def test_network_frames_refuse_outputs_from_another_pass():
 
 
 @needs_dot
-def test_network_widget_steps_through_the_neurons():
-    pytest.importorskip("ipywidgets")
+def test_network_view_has_a_page_and_a_widget(tmp_path):
+    pytest.importorskip("anywidget")
     *_, frames = network_frames()
-    controls, body = frames.widget().children
-    slider = controls.children[3]
-    slider.value = 3
-    assert "BP2" in body.children[1].value and "<svg" in body.children[0].value
+    data = frames.page_data()
+    assert data["mode"] == "frames" and len(data["frames"]) == len(frames) + 1
+    assert "BP1" in data["steps"][0]["what"] and "BP2" in data["steps"][2]["what"]
+    path = tmp_path / "neurons.html"
+    frames.save_html(path)
+    assert "MicrogradSteps.mount" in path.read_text(encoding="utf-8")
+    assert json.loads(frames.widget().data)["mode"] == "frames"

@@ -12,10 +12,8 @@ from micrograd.nn import MLP
 from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
 from micrograd.steps import backward_steps
 from micrograd.viz import DEFAULT_MAX_NODES, draw_dot, draw_network
-from micrograd.viz.steps import pack_frames
 
 DRAW_SECONDS = 10.0  # the longest a drawing may take
-STEP_THROUGH_MAX = 120  # steps: the step-through draws one picture per step, `dot` ~50 ms each
 
 
 def _svg(drawing) -> str:
@@ -77,21 +75,45 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
     }
 
 
-def steps_view(model: MLP, settings: Settings, points: list[list], index: object) -> dict:
+STEP_VIEWS = ("graph", "neurons")  # the computation graph edge by edge, or the network neuron by neuron (BP2)
+
+
+def steps_view(model: MLP, settings: Settings, points: list[list], index: object, view: object = "graph") -> dict:
     """The step-through of one point's backward pass (`backward_steps(C).page_data()`, shown by
-    the step-through page's own script), with the gradients `backward()` gives to compare."""
+    the step-through page's own script), with the gradients `backward()` gives to compare.
+    `view` "neurons" steps through the network neuron by neuron instead (BP1, then BP2)."""
+    if view not in STEP_VIEWS:
+        raise BadRequest(f"view must be one of {', '.join(STEP_VIEWS)}, got {view!r}")
     point = _chosen(points, index)
     params = model.parameters()  # named w[2,1,1]... by the MLP itself
-    cost, _, _ = example_loss(model, settings, point)
+    cost, _, out = example_loss(model, settings, point)
     steps = backward_steps(cost)
-    if len(steps) > STEP_THROUGH_MAX:
-        raise BadRequest(
-            f"this example's backward pass has {len(steps)} steps, one picture each; the step-through "
-            f"shows up to {STEP_THROUGH_MAX}: choose smaller hidden layers (e.g. 3,3) to step through it"
-        )
-    data = steps.page_data(title=f"backward() of point {index}'s loss")
-    packed = pack_frames(data["frames"])  # a step changes a few boxes: send only what changes
-    if packed:
-        data = {**data, "frames": None, "packed_frames": packed}
+    if view == "neurons":
+        data = steps.network(model, out).page_data(title=f"backward() of point {index}'s loss C, neuron by neuron")
+    else:
+        try:
+            data = steps.page_data(
+                title=f"backward() of point {index}'s loss C", notice=_zero_loss_notice(settings, cost)
+            )
+        except ValueError as error:  # over the drawings' limit of values
+            raise BadRequest(
+                f"{str(error).split(', over')[0]}, too many to step through: choose smaller hidden layers"
+            ) from None
     cost.backward()
-    return {"point": index, "page": data, "grads": {name: p.grad for name, p in zip(parameter_names(model), params)}}
+    return {
+        "point": index,
+        "view": view,
+        "page": data,
+        "grads": {name: p.grad for name, p in zip(parameter_names(model), params)},
+    }
+
+
+def _zero_loss_notice(settings: Settings, cost) -> str | None:
+    """Why nothing flows back from a point the hinge loss is content with (else None)."""
+    if settings.loss == "hinge" and cost.data == 0:
+        return (
+            "This point's loss is 0: the hinge max(0, 1 − y·score) is past its margin (y·score ≥ 1), so its "
+            "gradient is 0 and backward() skips every step after it. Click a misclassified point (or one near "
+            "the boundary) to watch gradients flow."
+        )
+    return None

@@ -288,10 +288,12 @@ def _draw_operation(
     out_edge: dict[str, str],
     marked: bool,
     tails: dict[int, str] | None = None,
+    ids: bool = False,
 ) -> None:
     """The oval of the op that made value `i`, its edge into the value (attributes `out_edge`),
     and one edge per parent (two for ``a * a``) with attributes ``edges[j]``, left out where None.
-    The edge from parent j starts at ``tails[j]`` where given (a copy of the parent), else at the parent."""
+    The edge from parent j starts at ``tails[j]`` where given (a copy of the parent), else at the parent.
+    With `ids`, the oval is ``op<i>`` and its edge ``o<i>`` in the SVG too."""
     drawing.node(
         f"op{i}",
         f"<{_escape(node.op)}>",
@@ -302,8 +304,9 @@ def _draw_operation(
         penwidth="2.5" if marked else "1",
         margin="0.04,0.02",
         height="0.3",
+        **({"id": f"op{i}"} if ids else {}),
     )
-    drawing.edge(f"op{i}", f"v{i}", **out_edge)
+    drawing.edge(f"op{i}", f"v{i}", **out_edge, **({"id": f"o{i}"} if ids else {}))
     for j, (parent, attributes) in enumerate(zip(node.parents, edges)):
         if attributes is not None:
             tail = tails.get(j) if tails else None

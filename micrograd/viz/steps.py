@@ -15,8 +15,7 @@ import html
 import json
 import math
 import os
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from micrograd._atomic import write_text_atomically
 from micrograd.engine import Value
-from micrograd.steps import BackwardSteps, Step, _written_sum
+from micrograd.explain import _number_text, _path_counts_to_output, _route, paths
+from micrograd.steps import BackwardSteps, Step, _written_sum, register_view
 from micrograd.viz._core import (
     DIMMED,
     GRAD_INK,
@@ -52,9 +52,18 @@ from micrograd.viz.graph import (
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["asset_text", "draw_step", "page_data", "page_html", "save_html", "step_through"]
+__all__ = [
+    "NetworkSteps",
+    "asset_text",
+    "draw_step",
+    "layout_drawing",
+    "layout_svg",
+    "page_data",
+    "page_html",
+    "save_html",
+    "step_through",
+]
 
-DEFAULT_MAX_STEPS = 150  # frames on one page; each is a run of `dot` over the whole graph
 PENDING = "#b35900"  # a gradient that will still receive contributions
 
 _USED_EDGE = {"color": GRAD_INK, "fontcolor": GRAD_INK, "penwidth": "1.6"}
@@ -92,21 +101,44 @@ class _Room:
     labels: dict[tuple[Value, int], Size]  # (child, argument)
 
 
-def _room(steps: BackwardSteps) -> _Room:
+def _room(steps: BackwardSteps, grads: list[str] | None = None) -> _Room:
     """Measure (with `dot` itself, so in the fonts it will draw with) the widest text each grad
-    cell and edge label takes in any frame."""
+    cell and edge label takes in any frame. `grads` is `_box_texts(steps)`."""
+    grads = _box_texts(steps) if grads is None else grads
     texts: dict[Value, set[str]] = {node: {"grad ?"} for node in steps.order}
     texts[steps.output] = {_grad_words(True, True, fmt(1.0))}
-    for step in steps:
-        total = steps.sum_text(step.parent, step.number, number=fmt)
-        texts[step.parent].add(_grad_words(True, False, total))
-        texts[step.parent].add(_grad_words(True, True, total))
+    for step, text in zip(steps, grads):
+        texts[step.parent] |= {_grad_words(True, False, text), _grad_words(True, True, text)}
     labels = {(s.child, s.argument): {(fmt(s.local), 10), (_current_label(s), 12)} for s in steps}
     measured = _measure({(t, 12) for words in texts.values() for t in words} | set().union(*labels.values()))
     return _Room(
         {node: _largest(measured[(t, 12)] for t in words) for node, words in texts.items()},
         {edge: _largest(measured[t] for t in options) for edge, options in labels.items()},
     )
+
+
+BOX_TERMS = 3  # a box writes its gradient out as a sum of up to this many terms; the caption, any number
+
+
+def _box_texts(steps: BackwardSteps) -> list[str]:
+    """For each step, its parent's gradient as the parent's box shows it right after: the number,
+    written as its sum while there are at most `BOX_TERMS` terms (``-8 = -4 + 2 + (-6)``), else
+    with the count of terms (``0.1234 (16 terms)``): boxes keep a size a layout can reserve."""
+    added: dict[Value, list[float]] = {}
+    texts = []
+    for step in steps:
+        terms = added.setdefault(step.parent, [])
+        if not step.skipped:
+            terms.append(step.contribution)
+        total = fmt(step.after)
+        if len(terms) < 2:
+            texts.append(total)
+        elif len(terms) <= BOX_TERMS:
+            shown = [fmt(t) if i == 0 or t >= 0 else f"({fmt(t)})" for i, t in enumerate(terms)]
+            texts.append(f"{total} = " + " + ".join(shown))
+        else:
+            texts.append(f"{total} ({len(terms)} terms)")
+    return texts
 
 
 def _largest(sizes) -> Size:
@@ -117,6 +149,7 @@ def _largest(sizes) -> Size:
 def _measure(texts: set[tuple[str, int]]) -> dict[tuple[str, int], Size]:
     """Each (text, font size)'s size in points, as `dot` lays it out: one run over all of them."""
     drawing = _new_drawing("measure")
+    drawing.engine = "osage"  # sizes are the same in every engine; osage places loose nodes fastest
     ordered = sorted(texts)
     for n, (text, size) in enumerate(ordered):
         drawing.node(
@@ -213,7 +246,8 @@ def draw_step(
         marked = current is not None and node in (current.child, current.parent)
         grad = _grad_cell(node in known, node in final, _written_sum(node, known, terms, fmt))
         grad = _in_room(grad, room.grads[node] if room else None)
-        drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain")
+        ids = {"id": f"v{i}"} if room else {}  # the page finds what to restyle by these ids
+        drawing.node(f"v{i}", _value_label(node, kind, marked, grad, steady=room is not None), shape="plain", **ids)
         if node.parents:
             edges = []
             for j, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
@@ -223,6 +257,7 @@ def draw_step(
                 style = _edge_style(used.get((node, j)), current, local)
                 if room:
                     style["label"] = f"<{_in_room(_escape(style['label']), room.labels[node, j])}>"
+                    style["id"] = f"e{i}_{j}"
                 edges.append(style)
             is_current = current is not None and current.child is node
             out_edge = (
@@ -232,7 +267,7 @@ def draw_step(
                 if any((node, j) in used for j in range(len(edges)))
                 else _WAITING_EDGE
             )
-            _draw_operation(drawing, i, node, index, edges, out_edge, is_current)
+            _draw_operation(drawing, i, node, index, edges, out_edge, is_current, ids=room is not None)
     if legend:
         extra = [
             f'<FONT COLOR="{GRAD_INK}">used edges</FONT>',
@@ -285,41 +320,108 @@ def _svg(drawing: graphviz.Digraph) -> str:
     return svg[svg.index("<svg") :]
 
 
-def frames_svg(steps: BackwardSteps, **options: Any) -> list[str]:
-    """Every frame's SVG, 0..len(steps), all with one layout (`draw_step`'s `steady`), drawn
-    by `dot` on as many cores as there are."""
-    room = _room(steps)
-    drawings = [draw_step(steps, k, _room_for=room, **options) for k in range(len(steps) + 1)]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # dot runs as a subprocess
-        return list(pool.map(_svg, drawings))
+def layout_drawing(steps: BackwardSteps, **options: Any) -> graphviz.Digraph:
+    """The one drawing every frame of the step-through shares: frame 0, with the room each box
+    and edge label needs in its widest frame reserved (so no later text moves anything) and
+    ids the page restyles: ``v<i>`` for value i of ``steps.order``, ``op<i>`` for the
+    operation that made it, ``e<i>_<j>`` for the edge from its j-th parent, ``o<i>`` for the
+    edge from the operation into it. Options as `draw_step`'s."""
+    return draw_step(steps, 0, _room_for=_room(steps, options.pop("_grads", None)), **options)
+
+
+def layout_svg(drawing: graphviz.Digraph) -> str:
+    """`layout_drawing`'s SVG, laid out by `dot` once."""
+    return _svg(drawing)
 
 
 def page_data(
-    steps: BackwardSteps, title: str | None = None, max_steps: int | None = DEFAULT_MAX_STEPS, **options: Any
+    steps: BackwardSteps, title: str | None = None, *, layout: bool = True, notice: str | None = None, **options: Any
 ) -> dict[str, Any]:
     """What the step-through shows, as JSON-ready data: the contract between Python and
-    ``stepthrough.js`` (documented at the top of that file)."""
+    ``stepthrough.js`` (documented at the top of that file).
+
+    The graph is laid out once: ``dot`` is its DOT source and ``svg`` its layout by Graphviz
+    (left out with ``layout=False``, for a page that lays the DOT out itself). Every step
+    only changes the text and colours of a few ids. `notice` is a sentence shown above the
+    view (why every step is skipped, say); options go to `draw_step` (``rankdir``,
+    ``params``, ``inputs``, ``hide``, ``max_nodes``, ``legend``).
+    """
     if not isinstance(steps, BackwardSteps):
         raise TypeError(f"page_data needs micrograd.backward_steps(output), got {type(steps).__name__}")
-    _check_limit("max_steps", max_steps)
-    if max_steps is not None and len(steps) > max_steps:
-        raise ValueError(
-            f"the backward pass has {len(steps)} steps, over max_steps={max_steps}: one drawing per step would "
-            "make a huge page. Step through a smaller graph (one example, one neuron), or raise max_steps"
-        )
+    if notice is not None and not isinstance(notice, str):
+        raise TypeError(f"notice must be a str or None, got {type(notice).__name__}")
     names = steps.names()
-    index = {node: f"v{i}" for i, node in enumerate(steps.order)}
+    boxes = _box_texts(steps)
+    drawing = layout_drawing(steps, _grads=boxes, **options)
+    rows = steps.rows_data()
+    for row, step, box in zip(rows, steps, boxes):
+        row["grad"] = box  # the parent's box after this step (without "so far")
+        row["label"] = _current_label(step)  # the edge's label while it is the current one
     return {
+        "version": 2,
         "title": title if title is not None else f"backward() of {names[steps.output]}",
         "heading": steps._heading(note=True),  # with what a #n suffix means, if a name has one
         "columns": ["step", "edge", "local", "upstream", "contribution", steps._grad_column(), "note"],
-        "steps": [steps.row_data(step) for step in steps],
-        "frames": frames_svg(steps, **options),
-        "grads": [{index[node]: g for node, g in steps.grads_after(k).items()} for k in range(len(steps) + 1)],
-        "nodes": {index[node]: names[node] for node in steps.order},
-        "output": index[steps.output],
-        "start": "Before any step: only the output's gradient is known, ∂out/∂out = 1.",
+        "steps": rows,
+        "dot": drawing.source,
+        "svg": layout_svg(drawing) if layout else None,
+        "nodes": {f"v{i}": names[node] for i, node in enumerate(steps.order)},
+        "output": f"v{steps.order.index(steps.output)}",
+        "start": f"Before any step: only the output's gradient is known, {steps.partial(steps.output)} = 1.",
+        "summary": _summary(steps),
+        "colours": {"grad": GRAD_INK, "highlight": HIGHLIGHT, "dimmed": DIMMED, "pending": PENDING},
+        "notice": notice if notice is not None else _skipped_notice(steps),
     }
+
+
+def _skipped_notice(steps: BackwardSteps) -> str | None:
+    """A sentence when most steps add nothing (a zero gradient stops the flow early), else None."""
+    skipped = [s for s in steps if s.skipped]
+    if not steps or len(skipped) * 2 < len(steps):
+        return None
+    first = skipped[0]
+    name = steps.names()[first.child]
+    return (
+        f"{len(skipped)} of {len(steps)} steps are skipped: the gradient reaching {name} is 0, so backward() "
+        "passes nothing on from it (each skipped step adds 0)."
+    )
+
+
+SUMMARY_PATHS = 16  # the last frame lists the paths of one input: the one with most paths up to this many
+
+
+def _summary(steps: BackwardSteps) -> dict[str, Any]:
+    """What the last frame says: every input's gradient (the labelled leaves, else all leaves),
+    equal to ``backward()``'s, and for one input with a few paths, the paths' products adding up."""
+    final = steps.grads_after()
+    leaves = [n for n in steps.order if n.is_leaf() and n is not steps.output]
+    shown = [n for n in leaves if n.label] or leaves
+    counts = _path_counts_to_output(steps.order)
+    summary: dict[str, Any] = {
+        "grads": [{"name": steps.partial(n), "grad": _number_text(final.get(n, 0.0))} for n in shown],
+        "wrt": None,
+    }
+    few = [n for n in shown if 1 <= counts.get(n, 0) <= SUMMARY_PATHS]
+    wrt = max(few, key=lambda n: counts[n], default=None)  # the sum over paths shows best with several
+    if wrt is not None:
+        names = steps.names()
+        table = paths(steps.output, wrt, limit=SUMMARY_PATHS)
+        summary.update(
+            wrt=names[wrt],
+            partial=steps.partial(wrt),
+            paths=[{"route": _route(p, names), "product": _number_text(p.product)} for p in table],
+            equation=f"{steps.partial(wrt)} = {_sum_written(p.product for p in table)}",
+            grad=_number_text(final.get(wrt, 0.0)),
+        )
+    return summary
+
+
+def _sum_written(terms) -> str:
+    """``-6 + 2 + (-4) = -8``: the terms (negative ones after the first in parentheses) and their sum."""
+    terms = list(terms)
+    shown = [_number_text(t) if i == 0 or t >= 0 else f"({_number_text(t)})" for i, t in enumerate(terms)]
+    written = " + ".join(shown)
+    return f"{written} = {_number_text(math.fsum(terms))}" if len(terms) > 1 else written
 
 
 def _script_json(data: dict[str, Any]) -> str:
@@ -337,35 +439,13 @@ def _script_json(data: dict[str, Any]) -> str:
     return text
 
 
-# Where a graphviz SVG's groups begin: one per value, operation and edge, in a fixed order.
-_SVG_GROUP = re.compile(r'(?=<g id="(?:node|edge)\d+")')
-
-
-def pack_frames(frames: list[str]) -> dict[str, Any] | None:
-    """Frames that share one layout, stored as the first one's pieces and, for each later
-    frame, only the pieces that changed: ``{"base": [...], "patches": [[[i, piece], ...], ...]}``.
-
-    A step changes a few values and edges, so this is a small fraction of the full frames.
-    ``MicrogradSteps.unpackFrames`` (stepthrough.js) rebuilds them. None when the frames do
-    not split alike (then the page carries them whole).
-    """
-    pieces = [_SVG_GROUP.split(frame) for frame in frames]
-    if not pieces or len({len(p) for p in pieces}) != 1:
-        return None
-    patches = [[[i, b] for i, (a, b) in enumerate(zip(before, after)) if a != b] for before, after in pairwise(pieces)]
-    return {"base": pieces[0], "patches": patches}
-
-
 def page_html(data: dict[str, Any]) -> str:
-    """The standalone page: the template with the styles, the script and `data` inline (its
-    frames packed with `pack_frames` when they share a layout; the page unpacks them)."""
-    packed = pack_frames(data.get("frames", []))
-    embedded = {**data, "frames": None, "packed_frames": packed} if packed else data
+    """The standalone page: the template with the styles, the script and `data` inline."""
     parts = {
         "{{title}}": html.escape(str(data.get("title", "backward()"))),
         "{{css}}": asset_text("stepthrough.css"),
         "{{js}}": asset_text("stepthrough.js"),
-        "{{data}}": _script_json(embedded),
+        "{{data}}": _script_json(data),
     }
     page = asset_text("stepthrough.html")
     for marker in parts:  # each marker once, and inserted text is never searched again
@@ -383,91 +463,64 @@ def page_html(data: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def save_html(
-    steps: BackwardSteps, path: str | os.PathLike, title: str | None = None, max_steps: int | None = DEFAULT_MAX_STEPS
-) -> None:
+def save_html(steps: BackwardSteps, path: str | os.PathLike, title: str | None = None, **options: Any) -> None:
     """Write the self-contained step-through page to `path`, atomically."""
-    write_text_atomically(path, page_html(page_data(steps, title=title, max_steps=max_steps)))
+    write_text_atomically(path, page_html(page_data(steps, title=title, **options)))
 
 
 # --------------------------------------------------------------------------- Jupyter
 
 
-def step_through(steps: BackwardSteps, interval_ms: int = 900, **options: Any):
-    """A step-through view for Jupyter: previous / play / next, a slider, the drawing and the
-    current step's arithmetic side by side. Standard ipywidgets only (Button, Play,
-    IntSlider, HTML), so it works in JupyterLab, Notebook 7 and VS Code.
-    """
-    return _player(frames_svg(steps, **options), lambda k: _side_panel(steps, k), interval_ms, "step")
+def _widget_class():
+    """The widget class, made on first use: anywidget is an optional dependency."""
+    global _StepThrough
+    if _StepThrough is None:
+        try:
+            import anywidget
+            import traitlets
+        except ImportError as error:
+            raise ImportError(
+                "the step-through widget needs anywidget: pip install 'micrograd-paths[notebooks]'"
+            ) from error
+
+        class StepThrough(anywidget.AnyWidget):
+            """The step-through page's own view (stepthrough.js) in a notebook. `step` is the
+            frame shown, kept in step both ways: set it from Python, read where the learner is."""
+
+            _esm = asset_text("stepthrough.js") + asset_text("stepthrough_widget.js")
+            _css = asset_text("stepthrough.css")
+            data = traitlets.Unicode("{}").tag(sync=True)
+            step = traitlets.Int(0).tag(sync=True)
+            summary_text = ""
+
+            def _repr_mimebundle_(self, **kwargs):
+                bundle = super()._repr_mimebundle_(**kwargs)
+                if isinstance(bundle, tuple):
+                    bundle[0]["text/plain"] = self.summary_text
+                elif isinstance(bundle, dict):
+                    bundle["text/plain"] = self.summary_text
+                return bundle
+
+        _StepThrough = StepThrough
+    return _StepThrough
 
 
-def _player(frames: list[str], side: Callable[[int], str], interval_ms: int, unit: str):
-    """Frames of SVG with controls and a side panel (HTML of the frame number), as ipywidgets."""
-    try:
-        import ipywidgets as widgets
-    except ImportError as error:
-        raise ImportError("the step-through view needs ipywidgets: pip install 'micrograd-paths[notebooks]'") from error
-    last = len(frames) - 1
-    play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval_ms, description="play")
-    slider = widgets.IntSlider(value=0, min=0, max=last, description=unit, continuous_update=True)
-    widgets.jslink((play, "value"), (slider, "value"))
-    previous = widgets.Button(description="◀ previous", layout=widgets.Layout(width="110px"))
-    following = widgets.Button(description="next ▶", layout=widgets.Layout(width="110px"))
-    fit = widgets.Button(description="fit width", tooltip="the whole drawing in view, or its actual size")
-    drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="3 1 0%", max_height="640px"))
-    panel = widgets.HTML(layout=widgets.Layout(flex="2 1 0%"))
-
-    def show(change: object = None) -> None:
-        k = slider.value
-        fitted = fit.description == "actual size"
-        drawing.value = _fit_width(frames[k]) if fitted else frames[k]
-        panel.value = side(k)
-        previous.disabled, following.disabled = k == 0, k == last
-
-    def toggle_fit(_: object) -> None:
-        fit.description = "actual size" if fit.description == "fit width" else "fit width"
-        show()
-
-    previous.on_click(lambda _: setattr(slider, "value", max(0, slider.value - 1)))
-    following.on_click(lambda _: setattr(slider, "value", min(last, slider.value + 1)))
-    fit.on_click(toggle_fit)
-    slider.observe(show, names="value")
-    show()
-    controls = widgets.HBox([previous, play, following, slider, fit])
-    return widgets.VBox([controls, widgets.HBox([drawing, panel])])
+_StepThrough = None
 
 
-def _fit_width(svg: str) -> str:
-    """The SVG scaled to the width of its container (graphviz gives it a size in points)."""
-    return re.sub(r'^<svg width="[\d.]+pt" height="[\d.]+pt"', '<svg width="100%"', svg, count=1)
-
-
-def _side_panel(steps: BackwardSteps, k: int, context: int = 3) -> str:
-    """The current step's arithmetic and the table rows around it (HTML)."""
-    e = html.escape
-    if k == 0:
-        head = "<b>Before any step</b>: only the output's gradient is known (1)."
-    else:
-        step = steps[k - 1]
-        head = f"<b>Step {k} of {len(steps)}</b>" + (" <b style='color:#b35900'>(a sum)</b>" if step.summing else "")
-        head += f"<br>{e(steps.arithmetic(step))}"
-        if step.path_count > 1:
-            head += f"<br><i>this contribution sums {step.path_count} paths from the parent to the output</i>"
-    rows = []
-    for s in steps[max(0, k - 1 - context) : k + context]:
-        style = "background:#ffe3e3; font-weight:bold" if s.number == k else ("background:#fff3cd" if s.summing else "")
-        cells = steps._step_cells(s)
-        rows.append(
-            f"<tr style='{style}'>"
-            + "".join(f"<td style='text-align:left'>{e(c)}</td>" for c in (cells[0], cells[1], cells[5], cells[6]))
-            + "</tr>"
-        )
-    table = (
-        "<table style='font-size:90%'><tr><th>step</th><th>edge</th><th>grad of parent</th><th>note</th></tr>"
-        + "".join(rows)
-        + "</table>"
+def step_through(steps: BackwardSteps, interval_ms: int = 900, title: str | None = None, **options: Any):
+    """The step-through in Jupyter: the page's view (stepthrough.js) as an anywidget, following
+    the current edge, with previous / play / next, a slider and the step table. Options go to
+    `page_data` (``rankdir``, ``hide``, ``params``…)."""
+    _check_limit("interval_ms", interval_ms)
+    data = page_data(steps, title=title, **options)
+    data["interval_ms"] = interval_ms
+    widget = _widget_class()(data=json.dumps(data, ensure_ascii=False, allow_nan=False))
+    widget.summary_text = (
+        f"{data['heading']}\n(the step-through widget: run this cell with a live kernel to step through it; "
+        "steps.save_html(path) writes a page that needs no kernel)"
     )
-    return f"<div style='padding:0 0 0 12px'>{head}<br><br>{table}</div>"
+    return widget
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron
@@ -563,12 +616,44 @@ class NetworkSteps:
             return f"{equation}: δ = {symbols} = {incoming} = {delta}"
         return f"{equation}: δ = {symbols} × σ'(z) = {incoming} × {fmt(a.local_grads[0])} = {delta}"
 
-    def widget(self, interval_ms: int = 1200):
-        """Step through the neurons in Jupyter (ipywidgets)."""
-        frames = [_svg(self.draw(n)) for n in range(len(self) + 1)]
-        return _player(frames, self._side_panel, interval_ms, "neuron")
+    def page_data(self, title: str | None = None) -> dict[str, Any]:
+        """The neuron view as the step-through's data (``mode: "frames"``): one drawing per
+        neuron (the network is small: every frame is a run of `dot`, on all cores) and the
+        caption with BP1 or BP2's numbers. See the top of stepthrough.js."""
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # dot runs as a subprocess
+            frames = list(pool.map(lambda n: _svg(self.draw(n)), range(len(self) + 1)))
+        from micrograd.viz.network import _spot_name
 
-    def _side_panel(self, n: int) -> str:
-        if n == 0:
-            return "<b>Before any neuron</b>: the cost has passed ∂C/∂a back to the output layer."
-        return f"<b>Neuron {n} of {len(self)}</b><br>{html.escape(self.equation(n))}"
+        names = self.steps.names()
+        rows = []
+        for n in range(1, len(self) + 1):
+            where, equation = _spot_name(self.layers, self.neurons[n - 1]), self.equation(n)
+            rows.append({"number": n, "cells": [str(n), where, equation], "what": f"{where}: {equation}"})
+        return {
+            "version": 2,
+            "mode": "frames",
+            "title": title if title is not None else f"backward() of {names[self.steps.output]}, neuron by neuron",
+            "heading": (
+                f"{len(self)} neurons, output layer first: δ = ∂C/∂z by BP1 at the output, then BP2 layer by layer"
+            ),
+            "columns": ["neuron", "where", "equation"],
+            "steps": rows,
+            "frames": frames,
+            "start": "Before any neuron: the cost has passed ∂C/∂a back to the output layer.",
+            "notice": None,
+        }
+
+    def save_html(self, path: str | os.PathLike, title: str | None = None) -> None:
+        """Write the neuron view as a self-contained page (the step-through's), atomically."""
+        write_text_atomically(path, page_html(self.page_data(title=title)))
+
+    def widget(self, interval_ms: int = 1200, title: str | None = None):
+        """Step through the neurons in Jupyter: the page's own view, as a widget."""
+        data = {**self.page_data(title=title), "interval_ms": interval_ms}
+        widget = _widget_class()(data=json.dumps(data, ensure_ascii=False, allow_nan=False))
+        widget.summary_text = f"{data['title']}: {data['heading']} (run the cell with a live kernel to step through it)"
+        return widget
+
+
+for _view_function in (draw_step, page_data, save_html, step_through, NetworkSteps):
+    register_view(_view_function.__name__, _view_function)

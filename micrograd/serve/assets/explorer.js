@@ -88,6 +88,19 @@
     drawCurves();
     showOptimizer(doc.optimizer);
     if ($("network-panel").open) refreshNetwork();
+    showStale();
+  }
+
+  // While training goes on, the graph panel says which step it shows, with one click to catch up.
+  function showStale() {
+    const shown = page.graphStep;
+    const stale = shown !== undefined && shown !== null && page.selected !== null && page.state && page.state.steps !== shown;
+    $("graph-stale").hidden = !stale;
+    if (stale) {
+      $("graph-stale-text").textContent =
+        `The graph and its backward pass show training step ${shown}; training is at step ${page.state.steps}.`;
+      $("catch-up").textContent = `Catch up to step ${page.state.steps}`;
+    }
   }
 
   function showSettings(settings, force) {
@@ -320,31 +333,33 @@
   async function refreshGraph(withSteps = true) {
     if (page.selected === null) return;
     const point = page.selected;
+    const stepping = withSteps ? refreshSteps(point) : null; // both requests at once
     await attempt(async () => {
       const doc = await api("graph", { point, parameters: $("show-params").checked });
       $("graph").innerHTML = doc.svg;
       $("graph-hint").hidden = true;
       $("graph-caption").textContent = `of point ${doc.point} at step ${doc.at_step}: C = ${doc.loss.toFixed(4)}`;
+      page.graphStep = doc.at_step;
+      showStale();
     });
-    if (withSteps) await refreshSteps(point);
+    await stepping;
   }
 
   // The backward pass step by step, shown by the step-through page's own script.
   async function refreshSteps(point) {
     const box = $("steps");
     const note = $("steps-note");
-    if (page.stepper) page.stepper.pause();
+    const view = $("steps-view").value;
+    if (page.stepper) page.stepper.destroy(); // its timer and key listener go with it
     page.stepper = null;
-    box.replaceChildren();
-    note.textContent = "drawing one picture per step of backward()…";
+    note.textContent = view === "neurons" ? "drawing the network once per neuron…" : "laying the graph out once…";
     try {
-      const doc = await api("steps", { point });
+      const doc = await api("steps", { point, view });
       if (point !== page.selected) return; // the learner has moved on
-      note.textContent = `point ${doc.point} at step ${doc.at_step}: previous / next / play, or click a row`;
-      const data = doc.page;
-      if (data.packed_frames) data.frames = window.MicrogradSteps.unpackFrames(data.packed_frames);
-      page.stepper = window.MicrogradSteps.mount(box, data);
+      note.textContent = `point ${doc.point} at training step ${doc.at_step}: previous / next / play, the arrow keys, or click a row`;
+      page.stepper = window.MicrogradSteps.mount(box, doc.page);
     } catch (error) {
+      box.replaceChildren();
       note.textContent = error.message;
     }
   }
@@ -483,6 +498,10 @@
     $("network-panel").addEventListener("toggle", () => $("network-panel").open && refreshNetwork());
     $("show-params").addEventListener("change", () => refreshGraph(false));
     $("redraw-graph").addEventListener("click", () => refreshGraph());
+    $("catch-up").addEventListener("click", () => refreshGraph());
+    $("steps-view").addEventListener("change", () => {
+      if (page.selected !== null) refreshSteps(page.selected);
+    });
     $("save").addEventListener("click", saveSession);
     $("load").addEventListener("change", (event) => {
       const file = event.target.files[0];

@@ -1,0 +1,123 @@
+"""The step-through widget in a real JupyterLab: notebook 10 run in headless Chromium.
+
+A fixture starts `jupyter lab` on loopback with a token in a temporary folder holding a copy
+of the notebook; the browser (tests/browser.py) opens it, runs every cell, presses next in
+the widget and checks that the view follows the current edge, as the standalone page does.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("anywidget")
+pytest.importorskip("jupyterlab")
+if shutil.which("dot") is None:
+    pytest.skip("Graphviz's dot is not installed: the widget's drawing cannot be laid out", allow_module_level=True)
+
+from browser import save_screenshot
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK = NOTEBOOKS / "10_watch_backward_add_up_the_paths.ipynb"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 with a random token, serving a copy of notebook 10."""
+    folder = tmp_path_factory.mktemp("lab")
+    shutil.copy(NOTEBOOK, folder / NOTEBOOK.name)
+    port, token = _free_port(), secrets.token_urlsafe(16)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    server = subprocess.Popen(
+        [str(jupyter), "lab", "--no-browser", "--allow-root", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0",
+         f"--LabApp.app_settings_dir={NOTEBOOKS / 'lab-settings'}"],  # as `make notebooks` starts it
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"jupyter lab did not start: {server.stderr.read().decode(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+    yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}"
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})  # a laptop; the file browser open
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(lab)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.click(".jp-Notebook .jp-Cell")  # focus the notebook, then Run All from the menu
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    widget = page.locator(".mg-steps").first
+    widget.wait_for(timeout=120_000)
+    widget.scroll_into_view_if_needed()
+    page.wait_for_selector(".mg-steps .mg-canvas svg", timeout=60_000)
+    for _ in range(5):
+        widget.get_by_role("button", name="next ▶").click()
+    assert widget.get_attribute("data-step") == "5"
+    page.wait_for_timeout(600)  # the view glides to the edge
+    widget.locator(".mg-stage").scroll_into_view_if_needed()
+    seen = page.evaluate(
+        """() => {
+          const box = document.querySelector('.mg-steps');
+          const label = box.querySelector('.mg-canvas g.edge text[font-weight="bold"]');
+          const r = label.getBoundingClientRect(), stage = box.querySelector('.mg-stage').getBoundingClientRect();
+          return {px: label.getScreenCTM().a * parseFloat(label.getAttribute('font-size')), text: label.textContent,
+                  inside: r.width > 0 && r.left >= stage.left && r.right <= stage.right
+                    && r.top >= stage.top && r.bottom <= stage.bottom && r.bottom <= innerHeight && r.top >= 0,
+                  sum: box.querySelector('.mg-sum').textContent};
+        }"""
+    )
+    assert seen["inside"] and seen["px"] >= 11 and " × " in seen["text"], seen
+    assert "=" in seen["sum"]
+    widget.get_by_role("button", name="▶ play").click()
+    page.wait_for_timeout(1500)
+    widget.get_by_role("button", name="❚❚ pause").click()
+    paused = int(widget.get_attribute("data-step"))
+    page.wait_for_timeout(1200)
+    assert int(widget.get_attribute("data-step")) == paused > 5  # pause stops where it is
+    widget.locator(".mg-stage").scroll_into_view_if_needed()
+    save_screenshot(page, "jupyterlab-widget")
+
+    # Saved, the kernel shut down, the page reloaded: the widget comes back on the frame it was on.
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(1500)
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name="Shut Down Kernel", exact=True).click()
+    page.wait_for_timeout(1500)
+    page.reload()
+    restored = page.locator(".mg-steps").first
+    restored.wait_for(timeout=60_000)
+    assert restored.get_attribute("data-step") == str(paused)
+    assert not [e for e in errors if "micrograd" in e.lower() or "MicrogradSteps" in e], errors
+    context.close()
