@@ -37,10 +37,11 @@ def edge_lines(source: str) -> list[str]:
 def test_wrong_gradients_sit_beside_the_right_ones_and_are_marked():
     _, _, c = doubled()
     source = draw_mistake(compare(c, "overwrite")).source
-    assert "grad 4 · " in source and "overwrite 1 ✗" in source  # a
-    assert "grad 2 · " in source  # b
-    assert "grad 1 · overwrite 1<" in source  # c: right, so not marked
-    assert source.count("✗</B>") == 2
+    assert 'grad 4 · <FONT COLOR="#d62728"><B>1 ✗' in source  # a
+    assert 'grad 2 · <FONT COLOR="#d62728"><B>1 ✗' in source  # b
+    assert "grad 1 ✓<" in source  # c: right, so not marked
+    assert "what overwrite gives" in source  # the legend names the mistake
+    assert source.count(" ✗</B>") == 2
 
 
 def test_the_first_diverging_step_is_the_red_edge_saying_what_it_did():
@@ -59,7 +60,7 @@ def test_without_a_divergence_nothing_is_red():
     report = compare(a * b + 1, "overwrite")
     assert report.first_divergence is None
     source = draw_mistake(report).source
-    assert "✗</B>" not in source
+    assert " ✗</B>" not in source
     assert not any(f'color="{HIGHLIGHT}"' in line for line in edge_lines(source))
 
 
@@ -91,7 +92,7 @@ def test_no_zero_grad_draws_the_second_step():
     a = Value(1.0, label="a")
     source = draw_mistake(compare(a * a, "no_zero_grad")).source
     assert "data 0.8" in source  # a after the first step: 1 - 0.1 × 2
-    assert "grad 1.6 · " in source and "no_zero_grad 3.6 ✗" in source
+    assert "grad 1.6 · " in source and "<B>3.6 ✗" in source
     assert a.data == 1.0
 
 
@@ -149,4 +150,4 @@ def test_the_report_draws_itself():
 def test_it_renders_to_svg():
     _, _, c = doubled()
     svg = draw_mistake(compare(c, "overwrite")).pipe("svg").decode()
-    assert "<svg" in svg and "overwrite 1 ✗" in svg
+    assert "<svg" in svg and "1 ✗" in svg

@@ -3,7 +3,7 @@ step where they part marked (`micrograd.mistakes.compare`).
 
 The drawing is `draw_dot`'s, box for box and edge for edge (the same value boxes, ovals and
 colours), with two changes: each value's grad cell shows the right gradient and, beside
-it, the mistake's, in red where they differ; and the edge of the first diverging step is
+it, the mistake's in red where they differ (✓ where they agree); and the edge of the first diverging step is
 red and says what that step did (``step 2: wrote 1 over 1``). An edge the mistake leaves
 out (``set_of_parents``) is dashed; one it gives a wrong local derivative (``wrong_local``)
 shows both.
@@ -47,12 +47,12 @@ _DIVERGING_EDGE = {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "3", 
 _LOST_EDGE = {"color": DIMMED, "fontcolor": "#9a9a9a", "style": "dashed"}
 
 
-def _grad_cell(right: float, wrong: float, name: str) -> str:
-    """``grad 4 · overwrite 1 ✗``: the right gradient, and the mistake's (red where it differs)."""
-    shown = f"{_escape(name)} {fmt(wrong)}"
-    if _differs(right, wrong):
-        shown = f'<FONT COLOR="{WRONG_INK}"><B>{shown} ✗</B></FONT>'
-    return f"grad {fmt(right)} · {shown}"
+def _grad_cell(right: float, wrong: float) -> str:
+    """``grad 4 · 1 ✗``: the right gradient and, in red, the mistake's where it differs
+    (``grad 4 ✓`` where the mistake gets it right)."""
+    if not _differs(right, wrong):
+        return f"grad {fmt(right)} ✓"
+    return f'grad {fmt(right)} · <FONT COLOR="{WRONG_INK}"><B>{fmt(wrong)} ✗</B></FONT>'
 
 
 def _divergence_label(report: Comparison) -> str:
@@ -81,8 +81,8 @@ def draw_mistake(
 ) -> graphviz.Digraph:
     """The graph of ``report.output`` with the mistake's gradients beside the right ones.
 
-    Each box shows ``grad`` (the right gradient) and the mistake's gradient under its name,
-    red with ✗ where they differ. The edge of the first diverging step
+    Each box shows ``grad`` (the right gradient) and beside it the mistake's gradient, red
+    with ✗, where they differ (✓ where they agree; the legend names the mistake). The edge of the first diverging step
     (``report.first_divergence``) is red and labelled with what that step did; the values at
     its two ends are outlined in red. Edges carry their local derivatives as in `draw_dot`;
     an edge the mistake leaves out is dashed, and a wrong local derivative is shown beside
@@ -94,7 +94,7 @@ def draw_mistake(
     >>> a = Value(1.0, label="a")
     >>> b = a + a
     >>> drawing = draw_mistake(compare(b, "overwrite"))
-    >>> "step 2: wrote 1 over 1" in drawing.source, "overwrite 1 ✗" in drawing.source
+    >>> "step 2: wrote 1 over 1" in drawing.source, "<B>1 ✗</B>" in drawing.source
     (True, True)
     """
     if not isinstance(report, Comparison):
@@ -128,7 +128,7 @@ def draw_mistake(
         kinds.add(kind)
         original = given[node]
         marked = w is not None and node in (w.child, w.parent)
-        grad = _grad_cell(report.right[original], report.wrong[original], report.name)
+        grad = _grad_cell(report.right[original], report.wrong[original])
         drawing.node(f"v{i}", _value_label(node, kind, marked, grad), shape="plain")
         if not node.parents:
             continue
@@ -151,8 +151,9 @@ def draw_mistake(
         _draw_operation(drawing, i, node, index, edges, _DIVERGING_EDGE if here else {}, here)
     if legend:
         extra = [
-            f"grad: right; {_escape(report.name)}: the mistake's",
-            f'<FONT COLOR="{WRONG_INK}">✗ wrong; red edge: the first step that writes a different number</FONT>',
+            f'grad: right, then <FONT COLOR="{WRONG_INK}"><B>✗</B> what {_escape(report.name)} gives</FONT> '
+            "where it is wrong (✓: right)",
+            f'<FONT COLOR="{WRONG_INK}">red edge: the first step that writes a different number</FONT>',
         ]
         drawing.attr(label=_legend(kinds, True, False, extra), labelloc="b", labeljust="l")
     drawing.text_summary = str(report)
