@@ -29,6 +29,8 @@ __all__ = ["DATASETS", "Digits", "load_digits", "make_blobs", "make_circles", "m
 Dataset = tuple[list[list[float]], list[int]]
 
 
+
+
 def _count(name: str, n, minimum: int) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(n).__name__} {_brief(n)}")

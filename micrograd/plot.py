@@ -297,10 +297,9 @@ def plot_digits(
     if n == 0:
         raise ValueError("plot_digits: no images")
     if len(labels) != n or (predictions is not None and len(predictions) != n):
-        raise ValueError(
-            f"plot_digits: {n} images but {len(labels)} labels"
-            + ("" if predictions is None else f" and {len(predictions)} predictions")
-        )
+        raise ValueError(f"plot_digits: {n} images but {len(labels)} labels" + (
+            "" if predictions is None else f" and {len(predictions)} predictions"
+        ))
     for i, image in enumerate(images):
         if len(image) != 64:
             raise ValueError(f"plot_digits: image {i} has {len(image)} pixels, expected 64 (8×8)")
@@ -321,11 +320,8 @@ def plot_digits(
             ax.set_title(str(labels[k]), fontsize=10)
             continue
         wrong = predictions[k] != labels[k]
-        ax.set_title(
-            f"{predictions[k]} (true {labels[k]})" if wrong else str(predictions[k]),
-            fontsize=9,
-            color="#c0392b" if wrong else "black",
-        )
+        ax.set_title(f"{predictions[k]} (true {labels[k]})" if wrong else str(predictions[k]),
+                     fontsize=9, color="#c0392b" if wrong else "black")
         for spine in ax.spines.values():
             spine.set_edgecolor("#c0392b" if wrong else "#bbbbbb")
             spine.set_linewidth(2.5 if wrong else 0.5)

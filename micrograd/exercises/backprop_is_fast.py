@@ -73,20 +73,14 @@ def _judge_gate(answer, expected, context) -> tuple[bool, str]:
         return True, f"{pair} is it: each input receives the OTHER input times the gradient from above."
     a, b, up = context["a"].data, context["b"].data, context["upstream"]
     mistakes = [
-        (
-            (a * up, b * up),
-            "each input got its OWN value times the gradient; the local derivative of a·b with respect to a is not a.",
-        ),
-        (
-            (up, up),
-            "that is what an addition sends back (local derivative 1 to each input); a product's "
-            "local derivatives are not 1.",
-        ),
-        ((b, a), "those are the local derivatives alone; multiply them by the gradient that arrives from above."),
-        (
-            (a * b * up, a * b * up),
-            "that multiplies by the product itself; differentiate a·b with respect to one input at a time.",
-        ),
+        ((a * up, b * up), "each input got its OWN value times the gradient; the local derivative of a·b "
+         "with respect to a is not a."),
+        ((up, up), "that is what an addition sends back (local derivative 1 to each input); a product's "
+         "local derivatives are not 1."),
+        ((b, a), "those are the local derivatives alone; multiply them by the gradient "
+         "that arrives from above."),
+        ((a * b * up, a * b * up), "that multiplies by the product itself; differentiate a·b with respect "
+         "to one input at a time."),
     ]
     for values, why in mistakes:
         if close(pair, values):

@@ -105,7 +105,7 @@ def _judge_wrong_inputs(answer, expected, context) -> tuple[bool, str]:
 
 @exercise(
     "07.wrong-inputs",
-    'Which inputs\' derivatives does the `=` sweep get wrong? Answer with a set of names, like {"a"}.',
+    "Which inputs' derivatives does the `=` sweep get wrong? Answer with a set of names, like {\"a\"}.",
     hint="= keeps only the last contribution written into a value; which inputs receive more than one?",
     judge=_judge_wrong_inputs,
 )
