@@ -552,7 +552,8 @@ class Comparison:
             which take the edges in another order, a write counts as different when it
             applies an edge again, or adds a different contribution than the right pass
             adds on that edge; the step is the one on that edge.
-        divergent: the wrong pass's `Write` at that step (None if there is none).
+        divergent: the wrong pass's `Write` at that step (None if there is none);
+            `divergent_edge` its edge as text.
         explanation: one sentence: what that write did, and why it is wrong.
         calls: how many times the recursive ``backward(node)`` was called (the two
             recursions only; None otherwise). `applications`: edges the wrong pass applied.
@@ -589,6 +590,11 @@ class Comparison:
             if _differs(w.after, r.after):
                 return w
         return None
+
+    @property
+    def divergent_edge(self) -> str | None:
+        """The edge of the first diverging step as the step tables write it (``b →₁ c``), or None."""
+        return None if self.divergent is None else self._edge(self.divergent)
 
     def wrong_values(self) -> list[Value]:
         """The values whose gradient the mistake gets wrong, output side first."""

@@ -462,6 +462,8 @@ def test_the_table_marks_the_wrong_values():
     )
     assert text.endswith(report.explanation)
     assert "first_divergence=2" in repr(report)
+    assert report.divergent_edge == "b →₁ c"
+    assert compare(Value(1.0) * Value(2.0), "overwrite").divergent_edge is None
 
 
 def test_the_html_table_marks_wrong_cells_and_escapes_labels():
