@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, find, given, settings
@@ -528,3 +530,65 @@ def test_backward_pass_writes_the_wrong_gradients():
     assert (a.grad, b.grad, c.grad) == (1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match="unknown mistake 'nope'"):
         backward_pass("nope")
+
+
+# --------------------------------------------------------------------------- micrograd 0.1.0 itself
+
+MICROGRAD_010 = Path(__file__).resolve().parent.parent / "benchmarks" / ".micrograd-0.1.0"
+
+# Only operations that make the same nodes in both engines (0.1.0 builds a - b as a + (-1 * b),
+# a / b as a * b**-1), since the second call's error depends on every interior value.
+SAME_GRAPH = """
+def same_graph(a, b):
+    c = a * b + b**3
+    d = c * c + (c + a).relu()
+    e = d * c + d**2
+    return e * e + e
+"""
+
+TWICE_PROGRAM = """
+import json, sys
+from micrograd.engine import Value
+
+a = Value(1.0); b = a + a; c = b + b
+c.backward(); c.backward()
+doubled = {"a": a.grad, "b": b.grad, "c": c.grad}
+x, y = Value(0.5), Value(-1.5)
+g = same_graph(x, y)
+g.backward(); g.backward()
+print(json.dumps({"module": sys.modules["micrograd.engine"].__file__, "doubled": doubled, "graph": [x.grad, y.grad]}))
+"""
+
+
+@pytest.mark.skipif(
+    not (MICROGRAD_010 / "micrograd" / "engine.py").is_file(),
+    reason="micrograd 0.1.0 is not installed in benchmarks/.micrograd-0.1.0 (`make bench` puts it there)",
+)
+def test_backward_twice_is_what_micrograd_010_itself_leaves():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SAME_GRAPH + TWICE_PROGRAM],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(MICROGRAD_010), "PATH": os.environ.get("PATH", "")},
+        cwd=MICROGRAD_010,  # python -c puts the working folder first on sys.path: not this checkout
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    assert theirs["module"].startswith(str(MICROGRAD_010))
+    *_, c = doubled()
+    assert by_label(wrong_gradients(c, "backward_twice")) == theirs["doubled"]  # 12, 4, 1
+    scope: dict = {}
+    exec(SAME_GRAPH, scope)
+    x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+    g = scope["same_graph"](x, y)
+    ours = wrong_gradients(g, "backward_twice")
+    assert [ours[x], ours[y]] == pytest.approx(theirs["graph"], rel=1e-12)
+    right = compare(g, "backward_twice").right  # our backward() twice: leaves hold twice their gradient
+    g.backward()
+    assert [right[x], right[y]] == [2 * x.grad, 2 * y.grad]
+    assert [ours[x], ours[y]] != pytest.approx([right[x], right[y]])
