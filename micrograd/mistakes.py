@@ -557,7 +557,11 @@ class Comparison:
         explanation: one sentence: what that write did, and why it is wrong.
         calls: how many times the recursive ``backward(node)`` was called (the two
             recursions only; None otherwise). `applications`: edges the wrong pass applied.
+
+    Printed, or shown in a notebook, it is a table of at most `max_rows` values, output side first.
     """
+
+    max_rows = 60
 
     def __init__(self, output: Value, name: str, run: _Run) -> None:
         self.name = name
@@ -590,6 +594,28 @@ class Comparison:
             if _differs(w.after, r.after):
                 return w
         return None
+
+    def wrong_after(self, k: int | None = None) -> dict[Value, float]:
+        """The gradients the wrong pass has written after its first `k` writes (default: all),
+        keyed by the values of the graph given; frame 0 knows only the output's. For the
+        passes that keep ``backward()``'s order, write k is on the edge of step k, so
+        ``wrong_after(k)`` stands beside ``steps.grads_after(k)``."""
+        return self._after(self.wrong_writes, k, self.wrong)
+
+    def right_after(self, k: int | None = None) -> dict[Value, float]:
+        """`wrong_after` for the right pass (for most mistakes ``steps.grads_after(k)``; for
+        ``backward_twice`` our second call, which starts from the leaves' first gradients)."""
+        return self._after(self.right_writes, k, self.right)
+
+    def _after(self, writes: list[Write], k: int | None, final: dict[Value, float]) -> dict[Value, float]:
+        if k is None:
+            k = len(writes)
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(writes):
+            raise ValueError(f"k must be an int from 0 to {len(writes)} (the number of writes), got {k!r}")
+        grads = {self.output: final[self.output]}  # nothing writes into the output: it is no value's parent
+        for w in writes[:k]:
+            grads[self._at[w.parent]] = w.after
+        return grads
 
     @property
     def divergent_edge(self) -> str | None:
@@ -686,13 +712,20 @@ class Comparison:
             head += f"; {self.calls} calls, {self.applications} edge applications (backward(): {len(self.steps)} steps)"
         return head
 
-    def _rows(self) -> list[tuple[str, str, str, bool]]:
+    def _rows(self) -> tuple[list[tuple[str, str, str, bool]], str]:
+        """The table's rows, output side first, at most `max_rows` of them; and what a longer
+        table leaves out (``""`` if nothing)."""
         names = self.steps.names()
-        return [
+        rows = [
             (names[copy], _number_text(self.right[node]), _number_text(self.wrong[node]),
              _differs(self.right[node], self.wrong[node]))
             for copy, node in reversed(list(self._at.items()))
         ]  # fmt: skip
+        if len(rows) <= self.max_rows:
+            return rows, ""
+        hidden = rows[self.max_rows :]
+        wrong = sum(bad for *_, bad in hidden)
+        return rows[: self.max_rows], f"… {len(hidden)} more values not shown, {wrong} of them wrong …"
 
     def _column(self) -> str:
         partial = self.steps.partial(self.steps.output)
@@ -700,13 +733,17 @@ class Comparison:
 
     def __str__(self) -> str:
         header = ("value", self._column(), self.name, "wrong?")
-        rows = [(name, r, w, "✗" if bad else "") for name, r, w, bad in self._rows()]
+        shown, more = self._rows()
+        rows = [(name, r, w, "✗" if bad else "") for name, r, w, bad in shown]
         widths = [max(len(row[c]) for row in [header, *rows]) for c in range(4)]
 
         def line(cells) -> str:
             return ("  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths))).rstrip()
 
-        lines = [self._heading(), line(header), *map(line, rows), f"  {self.explanation}"]
+        lines = [self._heading(), line(header), *map(line, rows)]
+        if more:
+            lines.append(f"  {more}")
+        lines.append(f"  {self.explanation}")
         if self.steps.names_note():
             lines.append(f"  {self.steps.names_note()}")
         return "\n".join(lines)
@@ -720,12 +757,15 @@ class Comparison:
             "<thead><tr>" + "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in header) + "</tr></thead>",
             "<tbody>",
         ]
-        for name, right, wrong, bad in self._rows():
+        shown, more = self._rows()
+        for name, right, wrong, bad in shown:
             style = _WRONG_CELL if bad else " style='text-align:left'"
             cell = f"<td{style}>{e(wrong)}{' ✗' if bad else ''}</td>"
             out.append(
                 f"<tr><td style='text-align:left'>{e(name)}</td><td style='text-align:left'>{e(right)}</td>{cell}</tr>"
             )
+        if more:
+            out.append(f"<tr><td colspan='3' style='text-align:left'>{e(more)}</td></tr>")
         out.append("</tbody>")
         foot = [e(self.explanation)] + ([e(self.steps.names_note())] if self.steps.names_note() else [])
         rows = "".join(f"<tr><td colspan='3' style='text-align:left'>{line}</td></tr>" for line in foot)

@@ -592,3 +592,31 @@ def test_backward_twice_is_what_micrograd_010_itself_leaves():
     g.backward()
     assert [right[x], right[y]] == [2 * x.grad, 2 * y.grad]
     assert [ours[x], ours[y]] != pytest.approx([right[x], right[y]])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_frames_of_both_passes_end_at_their_gradients(name):
+    _, _, c = doubled()
+    report = compare(c, name)
+    assert report.wrong_after() == report.wrong
+    assert report.right_after() == report.right
+    assert report.wrong_after(0) == {c: report.wrong[c]}
+    if name not in ("backward_twice", "no_zero_grad"):
+        steps = backward_steps(c)
+        assert all(report.right_after(k) == steps.grads_after(k) for k in range(len(steps) + 1))
+    with pytest.raises(ValueError, match="k must be an int from 0 to"):
+        report.wrong_after(len(report.wrong_writes) + 1)
+
+
+def test_a_long_table_says_what_it_leaves_out():
+    x = Value(0.5, label="x")
+    out = x
+    for _ in range(40):
+        out = out * 0.5 + x  # x used 41 times: 121 values
+    report = compare(out, "overwrite")
+    text = str(report)
+    assert len(text.splitlines()) == 2 + report.max_rows + 2 + bool(report.steps.names_note())
+    hidden = len(report.order) - report.max_rows
+    wrong_hidden = sum(1 for node in report.wrong_values() if node in report.order[:hidden])
+    assert f"… {hidden} more values not shown, {wrong_hidden} of them wrong …" in text
+    assert f"… {hidden} more values not shown" in report._repr_html_()
