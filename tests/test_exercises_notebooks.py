@@ -304,3 +304,13 @@ def test_the_exercises_of_12_answer_themselves_in_reference_mode(monkeypatch):
 
     assert check("12.which-mistake", ..., output=out, grads=wrong_gradients(out, "set_of_parents")).ok
     assert check("12.overwrite-safe", ..., graphs=_graphs()).ok
+
+
+def test_the_puzzle_of_12_is_one_mistake_and_only_one():
+    from micrograd.exercises.mistakes import puzzle_gradients
+    from micrograd.mistakes import NAMES
+
+    _a, out = _puzzle()
+    grads = puzzle_gradients(out)
+    right = [name for name in NAMES if check("12.which-mistake", name, output=out, grads=grads).ok]
+    assert right == [solution("12.which-mistake", output=out, grads=grads)]

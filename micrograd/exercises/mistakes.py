@@ -53,6 +53,14 @@ def _depth_first(output: Value, wrt: Value) -> float:
 
 # --------------------------------------------------------------------------- which mistake?
 
+_PUZZLE = "no_topological_order"  # the mistake behind notebook 12's puzzle (kept out of the notebook)
+
+
+def puzzle_gradients(output: Value) -> dict[Value, float]:
+    """The gradients one of the mistakes gives on `output`: which one is exercise
+    ``12.which-mistake``."""
+    return wrong_gradients(output, _PUZZLE)
+
 
 def _same(grads: Mapping[Value, float], other: Mapping[Value, float]) -> bool:
     return all(not _differs(g, other.get(node, 0.0)) for node, g in grads.items())
