@@ -96,6 +96,12 @@ def test_no_zero_grad_draws_the_second_step():
     assert a.data == 1.0
 
 
+def test_a_gradient_passed_on_too_early_is_labelled_with_both_upstreams():
+    _, _, c = doubled()
+    source = draw_mistake(compare(c, "no_topological_order")).source
+    assert "step 3: upstream 1, not 2" in source
+
+
 def test_recursion_without_visited_marks_the_edge_run_again():
     _, _, c = doubled()
     source = draw_mistake(compare(c, "recursion_without_visited")).source

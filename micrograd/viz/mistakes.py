@@ -66,6 +66,9 @@ def _divergence_label(report: Comparison) -> str:
         return f"step {w.step}: wrote {fmt(w.after)} over {fmt(w.before)}"
     if report.name == "wrong_local":
         return f"step {w.step}: the wrong local derivative"
+    right = report.right_writes[w.step - 1]
+    if _differs(w.upstream, right.upstream):  # passed on too early (or, twice, too much)
+        return f"step {w.step}: upstream {fmt(w.upstream)}, not {fmt(right.upstream)}"
     return f"step {w.step}: {fmt(w.before)} + {fmt(w.local)} × {fmt(w.upstream)} = {fmt(w.after)}"
 
 
