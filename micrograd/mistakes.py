@@ -622,6 +622,18 @@ class Comparison:
         """The edge of the first diverging step as the step tables write it (``b →₁ c``), or None."""
         return None if self.divergent is None else self._edge(self.divergent)
 
+    def _caused_here(self, w: Write, right: Write) -> bool:
+        """Whether the mistake itself acts at this write (rather than a number already off)."""
+        if self.name == "overwrite":
+            return w.before != 0
+        if self.name == "set_of_parents":
+            return w.lost
+        if self.name == "wrong_local":
+            return str(w.child.op) in _WRONG_RULE and _differs(w.local, right.local)
+        if self.name == "no_zero_grad":
+            return _differs(w.before, right.before)
+        return True  # backward_twice explains both of its causes; the recursions compare contributions
+
     def wrong_values(self) -> list[Value]:
         """The values whose gradient the mistake gets wrong, output side first."""
         return [node for node in reversed(self.order) if _differs(self.right[node], self.wrong[node])]
@@ -642,6 +654,13 @@ class Comparison:
         right = self.right_writes[w.step - 1]
         edge = self._edge(w)
         parent, child = self._name(w.parent), self._name(w.child)
+        ordered = self.name not in _REORDERED
+        if ordered and not self._caused_here(w, right):
+            # the numbers parted by less than rounding earlier and a later sum made it show
+            return (
+                f"{edge}: {child}'s gradient is already off ({n(w.upstream)}, right {n(right.upstream)}), so "
+                f"{parent} gets {n(w.after)} where backward() has {n(right.after)}."
+            )
         if self.name == "overwrite":
             earlier = [r for r in self.right_writes[: w.step - 1] if r.parent is w.parent and r.contribution]
             lost = ", ".join(self._edge(step=r.step) for r in earlier) or "the earlier edges"
