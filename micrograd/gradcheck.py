@@ -18,6 +18,13 @@ Traceback (most recent call last):
 ...
 micrograd.gradcheck.GradcheckError: gradcheck: 1 of 1 derivatives disagree with central differences ...
 
+Each classic wrong backward pass of `micrograd.mistakes` is caught where it matters, by name:
+
+>>> gradcheck(lambda a: (b := a + a) + b, [1.0], backward="no_topological_order")
+Traceback (most recent call last):
+...
+micrograd.gradcheck.GradcheckError: gradcheck: 1 of 1 derivatives disagree with central differences ...
+
 Kinks: near a kink (relu or abs at 0) a central difference averages the slopes of both
 sides, so it says nothing about either. gradcheck records the graph at x − eps, x and
 x + eps and compares them node by node in topological order. If the input of some relu or
@@ -308,7 +315,7 @@ def gradcheck(
     rtol: float = 1e-3,
     order: int = 1,
     undecidable: Literal["warn", "raise", "ignore"] = "warn",
-    backward: Backward | None = None,
+    backward: Backward | str | None = None,
 ) -> bool:
     """Check the derivatives of `f` at `inputs` against central differences.
 
@@ -328,7 +335,10 @@ def gradcheck(
         backward: the backward pass to check: a function of the output `Value` that fills
             in ``.grad`` of every value it depends on. Default ``Value.backward``; pass your
             own to see whether it is right (``order=2`` still takes its second derivatives
-            from ``micrograd.grad``).
+            from ``micrograd.grad``), or the name of one of the classic wrong passes in
+            `micrograd.mistakes` (``backward="overwrite"``, the same as
+            ``backward=micrograd.mistakes.backward_pass("overwrite")``) to see gradcheck
+            catch it.
 
     Returns:
         True when every decidable derivative agrees.
@@ -349,8 +359,18 @@ def gradcheck(
     rtol = _real("rtol", rtol)
     if isinstance(order, bool) or order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {_brief(order)}")
+    backward_name = None
     if backward is None:
         backward = Value.backward
+    elif isinstance(backward, str):
+        from micrograd.mistakes import NAMES, backward_pass
+
+        if backward not in NAMES:
+            raise TypeError(
+                "backward must be a function of the output Value or the name of a mistake in "
+                f"micrograd.mistakes ({', '.join(NAMES)}), got str {_brief(backward)}"
+            )
+        backward_name, backward = backward, backward_pass(backward)
     elif not callable(backward):
         raise TypeError(f"backward must be a function of the output Value, got {type(backward).__name__} {backward!r}")
     if undecidable not in ("warn", "raise", "ignore"):
@@ -407,6 +427,8 @@ def gradcheck(
     if all(c.status == "ok" for c in checks):
         return True
     settings = f"eps={eps!r}, atol={atol!r}, rtol={rtol!r}, order={order}"
+    if backward_name is not None:
+        settings += f", backward={backward_name!r}"
     report = _format_report(checks, names, point, settings)
     if any(c.status == "mismatch" for c in checks) or undecidable == "raise":
         raise GradcheckError(report, checks, point)

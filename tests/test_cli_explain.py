@@ -164,6 +164,27 @@ def test_steps_prints_the_step_table_after_the_paths(capsys):
 
 @needs_drawing
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_mistake_prints_the_comparison_after_the_gradients(capsys):
+    assert main(["explain", "a*a", "a=3", "--mistake", "set_of_parents"]) == 0
+    out = capsys.readouterr().out
+    assert "∂/∂a = 6.0" in out
+    assert "with the mistake set_of_parents: parents stored as a set" in out
+    assert "set_of_parents on a*a: 1 of 2 gradients wrong; first wrong at step 2 of 2 (a →₁ a*a)" in out
+    table = out[out.index("set_of_parents on a*a") :]
+    assert table.index("a →₁ a*a is lost") < table.index("∂(a*a)/∂a: sum over 2 paths")  # before the paths
+    assert [line.split() for line in table.splitlines()[2:4]] == [["a*a", "1", "1"], ["a", "6", "3", "✗"]]
+
+
+@pytest.mark.parametrize("name", ["overwrite", "no_topological_order", "recursion_without_visited", "no_zero_grad",
+                                  "backward_twice", "set_of_parents", "wrong_local"])  # fmt: skip
+def test_every_mistake_runs_from_the_command_line(name):
+    result = run_cli("tanh((a + a)*(a + a)) + relu(b)", "a=0.25", "b=2", "--mistake", name)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert f"with the mistake {name}: " in result.stdout
+    assert f"\n{name} on tanh((a + a)*(a + a" in result.stdout and " gradients wrong" in result.stdout
+
+
 def test_html_writes_the_step_through_page_and_nothing_else(tmp_path):
     target = tmp_path / "steps.html"
     result = run_cli("a*a + a", "a=3", "--html", str(target))
@@ -223,6 +244,9 @@ BAD = [
     (["a", "a=1", "--graph", ""], "--graph needs a file name"),
     (["a", "a=1", "--graph", "  "], "--graph needs a file name"),
     (["a", "a=1", "--limit", "-1"], "--limit must be at least 0"),
+    (["a*a", "a=1", "--mistake", "overwrites"], "--mistake overwrites: no such mistake (the mistakes are overwrite, "),
+    (["a*a", "a=1", "--mistake", ""], "--mistake : no such mistake"),
+    (["log(a)", "a=0.1", "--mistake", "no_zero_grad"], "no_zero_grad: after the first step (lr=0.1)"),
     (["a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge 'a' → 'a*b'"),
     (["a*b*b - a*b*b", "a=1e-300", "b=1e300"], "the gradient of 'a' overflows a float on the edge"),
     (["exp(x)*y*y", "x=-700", "y=1e300"], "the gradient of 'exp(x)' overflows a float on the edge 'exp(x)' → "),

@@ -210,3 +210,107 @@ def test_equals_bug_judge_wants_the_bug_and_only_the_bug():
     assert "no value is used twice" in _wrong("10.equals-bug", lambda root: None)
     assert "raised ZeroDivisionError" in _wrong("10.equals-bug", lambda root: 1 / 0)
     assert "function" in _wrong("10.equals-bug", 3)
+
+
+# --------------------------------------------------------------------------- 12
+
+
+def _doubled():
+    a = Value(1.0, label="a")
+    b = a + a
+    b.label = "b"
+    c = b + b
+    c.label = "c"
+    return a, c
+
+
+def test_depth_first_is_two_and_names_the_other_mistakes():
+    a, c = _doubled()
+    assert solution("12.depth-first", output=c, wrt=a) == 2.0  # worked out in tests/test_mistakes.py
+    assert check("12.depth-first", 2, output=c, wrt=a)
+    assert "backward()'s answer" in _wrong("12.depth-first", 4, output=c, wrt=a)
+    assert "without a visited set" in _wrong("12.depth-first", 8, output=c, wrt=a)
+    assert "overwriting" in _wrong("12.depth-first", 1, output=c, wrt=a)
+    for answer in (4, 8, 1, 3):
+        assert "2" not in _wrong("12.depth-first", answer, output=c, wrt=a).split("Hint")[0].replace("+=", "")
+
+
+def _puzzle():
+    a = Value(0.5, label="a")
+    b = a * a
+    b.label = "b"
+    h = (b + a).tanh()
+    h.label = "h"
+    out = h * b
+    out.label = "out"
+    return a, out
+
+
+@pytest.mark.parametrize("name", ["overwrite", "no_topological_order", "recursion_without_visited",
+                                  "no_zero_grad", "backward_twice", "set_of_parents", "wrong_local"])  # fmt: skip
+def test_which_mistake_is_recognised_from_its_gradients(name):
+    from micrograd.mistakes import NAMES, wrong_gradients
+
+    _a, out = _puzzle()
+    grads = wrong_gradients(out, name)
+    assert solution("12.which-mistake", output=out, grads=grads) == name  # on this graph each is unique
+    assert check("12.which-mistake", name, output=out, grads=grads)
+    for other in NAMES:
+        if other != name:
+            message = _wrong("12.which-mistake", other, output=out, grads=grads)
+            assert other in message and name not in message
+    assert "one of the names" in _wrong("12.which-mistake", "typo", output=out, grads=grads)
+
+
+def _graphs():
+    x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+    u = x * y
+    return {
+        "tree": (x * y).tanh() + Value(2.0) * Value(3.0),
+        "chain": ((x * 2).exp() + 1).log(),
+        "square": x * x,
+        "shared": u + u.tanh(),
+        "diamond": (x + 1) * (x - 1),
+    }
+
+
+def test_overwrite_is_safe_exactly_on_the_trees():
+    graphs = _graphs()
+    assert solution("12.overwrite-safe", graphs=graphs) == {"tree", "chain"}
+    assert check("12.overwrite-safe", ["chain", "tree"], graphs=graphs)
+    assert "used twice" in _wrong("12.overwrite-safe", ["tree", "chain", "square"], graphs=graphs)
+    assert "right there too" in _wrong("12.overwrite-safe", ["tree"], graphs=graphs)
+    assert "no graph named 'loop'" in _wrong("12.overwrite-safe", ["loop"], graphs=graphs)
+
+
+def test_network_layers_only_the_output_layer_survives_overwriting():
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = trace(model, [0.5, -1.0])
+    cost = quadratic_cost(t.output, [1.0, 0.0])
+    assert solution("12.network-layers", output=cost) == [4]
+    assert check("12.network-layers", [4], output=cost)
+    assert "feeds every neuron of the next layer" in _wrong("12.network-layers", [3, 4], output=cost)
+    assert "input" in _wrong("12.network-layers", [1], output=cost)
+    assert "some weights are right" in _wrong("12.network-layers", [], output=cost)
+    assert "list of layer numbers" in _wrong("12.network-layers", "4", output=cost)
+
+
+def test_the_exercises_of_12_answer_themselves_in_reference_mode(monkeypatch):
+    monkeypatch.setenv("MICROGRAD_EXERCISES", "reference")
+    a, c = _doubled()
+    assert check("12.depth-first", ..., output=c, wrt=a).ok
+    a, out = _puzzle()
+    from micrograd.mistakes import wrong_gradients
+
+    assert check("12.which-mistake", ..., output=out, grads=wrong_gradients(out, "set_of_parents")).ok
+    assert check("12.overwrite-safe", ..., graphs=_graphs()).ok
+
+
+def test_the_puzzle_of_12_is_one_mistake_and_only_one():
+    from micrograd.exercises.mistakes import puzzle_gradients
+    from micrograd.mistakes import NAMES
+
+    _a, out = _puzzle()
+    grads = puzzle_gradients(out)
+    right = [name for name in NAMES if check("12.which-mistake", name, output=out, grads=grads).ok]
+    assert right == [solution("12.which-mistake", output=out, grads=grads)]

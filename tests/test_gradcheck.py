@@ -422,6 +422,64 @@ def test_the_default_backward_is_value_backward_and_a_non_function_is_refused():
         gradcheck(lambda a: a + a, [3.0], backward="backward")
 
 
+# --------------------------------------------------------------------------- the classic mistakes (micrograd.mistakes)
+
+
+def _doubled(a):
+    b = a + a  # one value used twice...
+    return b + b  # ...and used twice again
+
+
+def _twice_deep(a):
+    x = (a * 0.5).tanh()  # an interior value with consumers at two depths
+    return x + (x * 3).exp()
+
+
+# For each mistake, a function and point where it gives a wrong derivative (worked out in
+# tests/test_mistakes.py), and one where it cannot matter.
+CAUGHT = {
+    "overwrite": (lambda a, b: a * b + a, [2.0, 3.0]),
+    "no_topological_order": (_twice_deep, [0.7]),
+    "recursion_without_visited": (_doubled, [1.0]),
+    "no_zero_grad": (lambda a: a * a, [1.0]),
+    "backward_twice": (_twice_deep, [0.7]),
+    "set_of_parents": (lambda a: a * a, [3.0]),
+    "wrong_local": (lambda x, y: x.tanh() * y.relu(), [0.5, 3.0]),
+}
+HARMLESS = {
+    "overwrite": (lambda a, b, c: (a * b + c).tanh(), [0.3, -1.2, 0.4]),
+    "no_topological_order": (lambda a: (a * 2).exp().tanh(), [0.3]),
+    "recursion_without_visited": (lambda a, b: (a - b).sigmoid(), [0.3, 1.1]),
+    "set_of_parents": (lambda a, b: a * b + 1, [0.3, 1.1]),
+    "wrong_local": (lambda a, b: (a * b).exp(), [0.3, 1.1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAUGHT))
+def test_gradcheck_catches_each_mistake_by_name_and_as_a_pass(name):
+    from micrograd.mistakes import NAMES, backward_pass
+
+    assert set(CAUGHT) == set(NAMES)
+    f, point = CAUGHT[name]
+    assert gradcheck(f, point) is True  # the right backward() passes
+    with pytest.raises(GradcheckError, match=rf"backward='{name}'") as info:
+        gradcheck(f, point, backward=name)
+    assert info.value.mismatches
+    with pytest.raises(GradcheckError):
+        gradcheck(f, point, backward=backward_pass(name))
+
+
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_gradcheck_passes_a_mistake_where_it_cannot_matter(name):
+    f, point = HARMLESS[name]
+    assert gradcheck(f, point, backward=name) is True
+
+
+def test_an_unknown_mistake_name_is_refused_naming_the_mistakes():
+    with pytest.raises(TypeError, match=r"name of a mistake in micrograd.mistakes \(overwrite, .*got str 'overwrit'"):
+        gradcheck(lambda a: a + a, [3.0], backward="overwrit")
+
+
 # --------------------------------------------------------------------------- the public name
 
 

@@ -3,6 +3,7 @@
     $ micrograd explain "a*b + a" a=2 b=3
     $ micrograd explain "tanh(w*x + b)" w=0.5 x=2 b=-1 --wrt w --graph neuron.svg
     $ micrograd explain "a*b + a" a=2 b=3 --steps --html steps.html
+    $ micrograd explain "(a + a)*(a + a)" a=1 --mistake overwrite
 
 The expression is parsed over a whitelist (`micrograd.expression`), never evaluated as
 Python. For each input asked about (``--wrt``, default all) it prints the path table: each
@@ -10,7 +11,9 @@ path, its local derivatives, their product, the sum, and ``backward()``'s number
 ``--graph FILE`` draws the graph with those paths highlighted (the format follows the
 suffix: .svg, .png, .pdf, or .dot for the DOT text, which needs no Graphviz). ``--steps``
 prints the backward pass step by step (`micrograd.backward_steps`), ``--html FILE`` writes
-the self-contained page that steps through it.
+the self-contained page that steps through it. ``--mistake NAME`` runs one of the classic
+wrong backward passes of `micrograd.mistakes` on the expression and prints it beside the
+right one: every gradient both ways, the first step where they part, and why.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from micrograd.cli import UsageError
 from micrograd.engine import Value
 from micrograd.explain import Path, count_edges, count_paths, forward_grad, paths
 from micrograd.expression import Expression, parse, read_as
+from micrograd.mistakes import DESCRIPTIONS, NAMES, compare
 from micrograd.steps import backward_steps
 
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
@@ -52,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--html", metavar="FILE", help="write a page that steps through backward() (opens offline)")
     parser.add_argument(
+        "--mistake",
+        metavar="NAME",
+        help=f"also run a classic wrong backward pass beside the right one: {', '.join(NAMES)}",
+    )
+    parser.add_argument(
         "--limit",
         type=int,
         default=CLI_LIMIT,
@@ -67,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     graph_format = _graph_format(args.graph) if args.graph is not None else None
     if args.html:
         _check_directory("--html", args.html)
+    if args.mistake is not None and args.mistake not in NAMES:
+        raise UsageError(f"--mistake {args.mistake}: no such mistake (the mistakes are {', '.join(NAMES)})")
     values = parse_assignments(args.assignments)
     expr = parse(args.expression, values)
     wrt = _chosen_inputs(args.wrt, expr)
@@ -74,8 +85,14 @@ def run(args: argparse.Namespace) -> int:
     output = expr.output
     output.backward()  # the inputs are fresh leaves, so their grads are exactly this pass
 
+    report = compare(output, args.mistake) if args.mistake is not None else None  # its errors before any output
+
     print(f"{expr.text} = {output.data!r}")
     _print_gradients(expr)
+    if report is not None:
+        print()
+        print(f"with the mistake {args.mistake}: {DESCRIPTIONS[args.mistake]}")
+        print(report)
 
     highlighted: list[Path | Value] = []
     for name in wrt:

@@ -1,7 +1,8 @@
 """Drawings: the computation graph behind a value, and the neurons of a network.
 
 Each view is a module of its own (`graph`: `draw_dot`; `network`: `draw_network`; `steps`:
-the frames of ``micrograd.backward_steps``, its page and widget) over a small shared core
+the frames of ``micrograd.backward_steps``, its page and widget; `mistakes`: `draw_mistake`, a
+wrong backward pass of ``micrograd.mistakes`` beside the right one) over a small shared core
 (`_core`). Every drawing is a `graphviz.Digraph` (needs the optional
 ``graphviz`` package: ``pip install 'micrograd-paths[viz]'``, and Graphviz's ``dot``
 program to render).
