@@ -46,13 +46,13 @@ def test_rate_factor_is_the_product_along_the_path(net01):
 
 
 @given(finite, finite, finite, finite)
-def test_cross_term_is_the_product_of_the_two_moves(x, y, dx, dy):
-    expected = solution("01.cross-term", x=x, y=y, dx=dx, dy=dy)
-    assert expected == pytest.approx(dx * dy, abs=1e-12)
+def test_cross_term_is_the_product_of_the_two_moves(a, b, da, db):
+    expected = solution("01.cross-term", a=a, b=b, da=da, db=db)
+    assert expected == pytest.approx(da * db, abs=1e-12)
 
 
 def test_cross_term_judge_explains_the_linear_belief():
-    context = dict(x=0.6, y=-1.2, dx=0.1, dy=0.05)
+    context = dict(a=0.6, b=-1.2, da=0.1, db=0.05)
     assert check("01.cross-term", 0.1 * 0.05, **context)
     message = _wrong("01.cross-term", 0.0, **context)
     assert "linear" in message and "0.005" not in message

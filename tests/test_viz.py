@@ -1020,3 +1020,13 @@ def test_the_layout_of_a_long_fan_out_is_the_same_picture_without_its_long_edges
         for e in layout["edges"]
     )
     assert longest < 0.2 * (max(ranks.values()) - min(ranks.values()))
+
+
+def test_grads_false_hides_every_gradient_but_keeps_the_local_derivatives():
+    x = Value(3.0, label="x")
+    y = x * x + 1
+    y.backward()
+    shown, hidden = draw_dot(y).source, draw_dot(y, grads=False).source
+    assert "grad 6" in shown and "grad 6" not in hidden
+    assert hidden.count("grad ?") == 4  # x, the 1, x*x and y
+    assert "label=3" in hidden  # the local derivatives stay on the edges
