@@ -15,7 +15,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # (not strict). Empty this once every notebook has been re-executed.
 PENDING = {
     "04_one_neuron_chain_to_many.ipynb": "stores the old `<micrograd.viz.Drawing at 0x…>` repr; being rewritten",
-    "05_nielsens_four_equations.ipynb": "stores the old `<micrograd.viz.Drawing at 0x…>` repr; being rewritten",
 }
 
 
