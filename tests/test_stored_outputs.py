@@ -14,7 +14,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Notebooks known to store stale outputs until they are re-executed (name -> why), marked xfail
 # (not strict). Empty this once every notebook has been re-executed.
 PENDING = {
-    "04_one_neuron_chain_to_many.ipynb": "stores the old `<micrograd.viz.Drawing at 0x…>` repr; being rewritten",
 }
 
 
