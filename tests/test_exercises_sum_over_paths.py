@@ -50,3 +50,11 @@ def test_rate_factor_judge_names_the_total_before_backward_ran():
 def test_cross_term_names_the_added_moves():
     message = check("01.cross-term", 0.4, a=0.66, b=2.2, da=0.1, db=0.3).message
     assert "do not add" in message and "0.03" not in message
+
+
+def test_rate_factor_without_the_half_edge_is_named():
+    context = wide()
+    path = paths(context["C"], context["w"])[0]
+    assert path.local_grads[-1] == 0.5  # the ½ of C = ½ Σ (a − y)²
+    message = check("01.rate-factor", path.product * 2, path=path).message
+    assert "½ of the cost" in message and f"{path.product:.4g}" not in message

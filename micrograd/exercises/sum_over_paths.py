@@ -27,6 +27,9 @@ def _rate_factor_mistakes(path: Path) -> dict[float, str]:
         path.product / path.local_grads[0] if path.local_grads[0] else math.nan: (
             "one edge is missing: the first edge, out of the weight itself, counts too."
         ),
+        path.product / path.local_grads[-1] if path.local_grads[-1] else math.nan: (
+            "one edge is missing at the end: the last edge into C, the ½ of the cost, counts too."
+        ),
     }
 
 
