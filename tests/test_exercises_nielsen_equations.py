@@ -1,9 +1,11 @@
-"""Notebook 05's exercises: BP2 by hand (the transpose picks a column) and BP1 for cross-entropy."""
+"""Notebook 05's exercises: BP2 by hand (the transpose picks a column), BP1 for cross-entropy, and
+saturation: σ′ ≤ ¼, and the small δ of a badly wrong, saturated neuron."""
 
 import math
 
 import pytest
 
+from micrograd import Value
 from micrograd.exercises import REFERENCE_ENV, check, solution
 from micrograd.nielsen import check_backprop_equations
 from micrograd.nn import MLP
@@ -64,3 +66,30 @@ def test_checking_bp1_leaves_the_models_gradients_alone():
     before = [p.grad for p in model.parameters()]
     check("05.bp1-cross-entropy", lambda a, y: a - y, model=model, x=[0.4, 1.2], y=[1.0, 0.0])
     assert [p.grad for p in model.parameters()] == before
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def test_sigma_prime_is_at_most_a_quarter():
+    assert solution("05.sigma-prime-max") == pytest.approx(0.25)
+    assert check("05.sigma-prime-max", 0.25).ok
+    assert "σ(0)" in check("05.sigma-prime-max", 0.5).message
+    assert "never that steep" in check("05.sigma-prime-max", 1).message
+    assert "0.25" not in check("05.sigma-prime-max", 0.5).message
+
+
+@pytest.mark.parametrize(("z", "y"), [(6.0, 0.0), (-5.0, 1.0), (0.3, 1.0)])
+def test_saturated_delta_is_bp1_against_backward(z, y):
+    zv = Value(z)
+    cost = 0.5 * (zv.sigmoid() - y) ** 2
+    cost.backward()
+    assert solution("05.saturated-delta", z=z, y=y) == pytest.approx(zv.grad, rel=1e-12)
+
+
+def test_saturated_delta_names_the_missing_slope():
+    a = 1 / (1 + math.exp(-6.0))
+    message = check("05.saturated-delta", a - 0.0, z=6.0, y=0.0).message
+    assert "∂C/∂a alone" in message and f"{a * (1 - a) * a:.3g}" not in message
+    assert "far from 0" in check("05.saturated-delta", a * 0.25, z=6.0, y=0.0).message
+    assert "½" in check("05.saturated-delta", 2 * a * a * (1 - a), z=6.0, y=0.0).message

@@ -46,13 +46,13 @@ def test_rate_factor_is_the_product_along_the_path(net01):
 
 
 @given(finite, finite, finite, finite)
-def test_cross_term_is_the_product_of_the_two_moves(x, y, dx, dy):
-    expected = solution("01.cross-term", x=x, y=y, dx=dx, dy=dy)
-    assert expected == pytest.approx(dx * dy, abs=1e-12)
+def test_cross_term_is_the_product_of_the_two_moves(a, b, da, db):
+    expected = solution("01.cross-term", a=a, b=b, da=da, db=db)
+    assert expected == pytest.approx(da * db, abs=1e-12)
 
 
 def test_cross_term_judge_explains_the_linear_belief():
-    context = dict(x=0.6, y=-1.2, dx=0.1, dy=0.05)
+    context = dict(a=0.6, b=-1.2, da=0.1, db=0.05)
     assert check("01.cross-term", 0.1 * 0.05, **context)
     message = _wrong("01.cross-term", 0.0, **context)
     assert "linear" in message and "0.005" not in message
@@ -144,30 +144,31 @@ def test_translation_judge_names_the_swap_and_the_counting():
 def net2332():
     model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
     t = trace(model, [0.5, -1.0])
-    cost = quadratic_cost(t.output, [1.0, 0.0])
+    first = 0.5 * (t.output[0] - 1.0) ** 2  # C₍₁₎, the first output neuron's cost
+    cost = first + 0.5 * t.output[1] ** 2  # C = C₍₁₎ + C₍₂₎
     cost.backward()
-    return model, t, cost
+    return model, t, cost, first
 
 
 @pytest.mark.parametrize("j", [1, 2, 3])
 def test_bp2_sum_is_backwards_gradient_of_the_activation(net2332, j):
-    model, t, cost = net2332
+    model, t, cost, first = net2332
     by_bp2 = sum(n.w[j - 1].data * z.grad for n, z in zip(model.layers[1].neurons, t.zs[1]))
-    assert solution("03.bp2-sum", t=t, j=j, cost=cost) == pytest.approx(by_bp2, rel=1e-9)
-    assert check("03.bp2-sum", by_bp2, t=t, j=j, cost=cost)
+    assert solution("03.bp2-sum", t=t, j=j, cost=cost, first_cost=first) == pytest.approx(by_bp2, rel=1e-9)
+    assert check("03.bp2-sum", by_bp2, t=t, j=j, cost=cost, first_cost=first)
 
 
 def test_bp2_judge_names_the_transposed_weights(net2332):
-    model, t, cost = net2332
+    model, t, cost, first = net2332
     transposed = sum(w.data * z.grad for w, z in zip(model.layers[1].neurons[1].w, t.zs[1]))
-    assert "OUT of" in _wrong("03.bp2-sum", transposed, t=t, j=2, cost=cost)
-    assert "δ²ⱼ" in _wrong("03.bp2-sum", t.zs[0][1].grad, t=t, j=2, cost=cost)
+    assert "OUT of" in _wrong("03.bp2-sum", transposed, t=t, j=2, cost=cost, first_cost=first)
+    assert "δ²ⱼ" in _wrong("03.bp2-sum", t.zs[0][1].grad, t=t, j=2, cost=cost, first_cost=first)
 
 
 def test_weight_gradient_is_backwards_and_names_the_missing_factors(net2332):
-    model, t, cost = net2332
+    model, t, cost, first = net2332
     w, a, x = model.layers[0].neurons[0].w[0], t.activations[0][0], t.inputs[0]
-    context = dict(weight=w, a=a, x=x, cost=cost)
+    context = dict(weight=w, a=a, x=x, cost=cost, first_cost=first)
     assert solution("03.weight-gradient", **context) == pytest.approx(w.grad, rel=1e-12)
     slope = a.data * (1 - a.data)
     assert "σ'" in _wrong("03.weight-gradient", x.data * a.grad, **context)

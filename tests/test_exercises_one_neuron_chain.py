@@ -68,3 +68,44 @@ def test_reference_mode_accepts_every_solution(monkeypatch):
     assert check("04.dC0-da", ..., a_L=net["a_L"], y=0.0).ok
     assert check("04.dC-db", ..., a_prev=net["a_prev"], w_L=net["w_L"], a_L=net["a_L"], y=0.0, x=1.5).ok
     assert check("04.update", ..., w=net["w_L"], eta=0.5).ok
+
+
+def chain_values(x, w_L=1.5, y=0.35):
+    a_in, w1, b1 = Value(x), Value(0.8), Value(-0.3)
+    w2, b2 = Value(w_L), Value(0.2)
+    a1 = (w1 * a_in + b1).sigmoid()
+    a2 = (w2 * a1 + b2).sigmoid()
+    ((a2 - y) ** 2).backward()
+    return {"a_prev": a1, "w_L": w2, "a_L": a2, "y": y, "x": x}, b1
+
+
+def test_bias_slips_of_the_notes_are_named_without_the_answer():
+    context, b1 = chain_values(1.3)
+    right = b1.grad
+    assert check("04.dC-db", right, **context).ok
+    assert "notes' bias formula" in check("04.dC-db", right / 2, **context).message
+    assert "w⁽ᴸ⁾ is missing" in check("04.dC-db", right / 1.5, **context).message
+    assert "took the place of w⁽ᴸ⁾" in check("04.dC-db", right * 1.3 / 1.5, **context).message
+    for wrong in (right / 2, right / 1.5, right * 1.3 / 1.5):
+        assert f"{right:.4g}" not in check("04.dC-db", wrong, **context).message
+
+
+def test_coinciding_factors_are_reported_not_passed_over():
+    context, b1 = chain_values(1.5)  # input 1.5 = w⁽ᴸ⁾: "input in place of w⁽ᴸ⁾" gives the right number
+    verdict = check("04.dC-db", b1.grad, **context)
+    assert verdict.ok and "cannot tell them apart" in verdict.message and "took the place" in verdict.message
+    context, b1 = chain_values(1.3)  # the notebook's numbers: no slip coincides with the answer
+    assert "same value" not in check("04.dC-db", b1.grad, **context).message
+
+
+def test_paths_two_layers_back_multiply():
+    from micrograd.nn import MLP
+
+    model = MLP(1, [2, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=4)
+    out = model([1.3])
+    cost = (out[0] - 0.35) ** 2 + (out[1] - 0.8) ** 2
+    w = model.layers[0].neurons[0].w[0]
+    context = {"C": cost, "w": w, "model": model}
+    assert solution("04.count-paths", **context) == 6
+    assert "adds the widths" in check("04.count-paths", 5, **context).message
+    assert "output layer has a choice" in check("04.count-paths", 3, **context).message

@@ -410,7 +410,7 @@ HOSTILE = 'a|b<c>{d} "q" &\\n]'
 def test_labels_are_escaped():
     a = Value(1.0, label=HOSTILE)
     source = draw_dot(a * 2).source
-    assert "a|b&lt;c&gt;{d} &quot;q&quot; &amp;\\n]" in source
+    assert "a|b&lt;c&gt;{d} &quot;q&quot; &amp;\\n&#93;" in source  # ] before a tag trips dot 2.43
     assert "<c>" not in source
 
 
@@ -1020,3 +1020,27 @@ def test_the_layout_of_a_long_fan_out_is_the_same_picture_without_its_long_edges
         for e in layout["edges"]
     )
     assert longest < 0.2 * (max(ranks.values()) - min(ranks.values()))
+
+
+def test_grads_false_hides_every_gradient_but_keeps_the_local_derivatives():
+    x = Value(3.0, label="x")
+    y = x * x + 1
+    y.backward()
+    shown, hidden = draw_dot(y).source, draw_dot(y, grads=False).source
+    assert "grad 6" in shown and "grad 6" not in hidden
+    assert hidden.count("grad ?") == 4  # x, the 1, x*x and y
+    assert "label=3" in hidden  # the local derivatives stay on the edges
+
+
+def test_draw_network_names_columns_and_weights_as_nielsen_does():
+    from micrograd.nielsen import trace
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    t = trace(model, [0.5, -1.0])
+    plain = draw_network(model, outputs=t.output, show_grads=False).source
+    named = draw_network(model, outputs=t.output, show_grads=False, names=True, highlight=t.activations[0][0]).source
+    assert "hidden layer 1" in plain and "w²₁₂" not in plain
+    assert "layer 1 (input)" in named and "layer 2 (hidden, sigmoid)" in named and "layer 3 (output, sigmoid)" in named
+    assert "w²₁₂" in named and "w³₂₃" in named  # into neuron 2 of layer 3, from neuron 3 of layer 2
+    assert "2 paths from a²₁ to the outputs" in named

@@ -3,6 +3,8 @@
 - ``02.nonzero-terms``: in the output layer, how many terms ∂C/∂aᴸₖ · ∂aᴸₖ/∂zᴸⱼ are not 0.
 - ``02.delta-output``: δᴸⱼ of a sigmoid output neuron under the quadratic cost (BP1).
 - ``02.term-k``: one term of the next-layer sum, the part of δ that travels through aₖ.
+- ``02.times-one-term``: a prediction before any term is computed: is δ the number of terms
+  times the first one?
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def _term_mistakes(ak: Value, z: Value, cost: Value) -> dict[float, str]:
         ),
         forward_grad(ak, z): "that is ∂aₖ/∂z alone; multiply by ∂C/∂aₖ, how much C cares about aₖ.",
         forward_grad(cost, ak): "that is ∂C/∂aₖ alone; multiply by ∂aₖ/∂z, how much aₖ moves with z.",
+        forward_grad(cost, z) / 3: (
+            "that is δ split into three equal shares; the terms are not equal shares, each has its own path."
+        ),
     }
 
 
@@ -76,3 +81,48 @@ def _term_mistakes(ak: Value, z: Value, cost: Value) -> dict[float, str]:
 )
 def _term(ak: Value, z: Value, cost: Value) -> float:
     return forward_grad(cost, ak) * forward_grad(ak, z)
+
+
+# --------------------------------------------------------------------------- a prediction: n times one term?
+
+
+def _yes_no(answer) -> bool | None:
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, str) and answer.strip().lower() in ("yes", "no"):
+        return answer.strip().lower() == "yes"
+    return None
+
+
+def _judge_times_one_term(answer, expected: bool, context) -> tuple[bool, str]:
+    said = _yes_no(answer)
+    if said is None:
+        return False, f"answer True or False (or 'yes' or 'no'), got {answer!r}"
+    if said == expected:
+        if expected:
+            return True, "yes: here every path is a copy of the others, so the terms are equal."
+        return True, (
+            "right, it is not: each term follows its own path, with its own weight out of the neuron, its own "
+            "σ′ in the next layer and its own error at the output, so the terms are different numbers."
+        )
+    if said:
+        return False, (
+            "that would need the terms to be copies of each other. Partial derivatives do not cancel like "
+            "fractions: term k is only the part of C's change that travels through neuron k, and the neurons "
+            "k leave a²₁ through different weights (look at w above)."
+        )
+    return False, (
+        "here the paths are copies: same weight, same bias, same target for every k. What differs between them?"
+    )
+
+
+@exercise(
+    "02.times-one-term",
+    "Will δ = Σₖ (term k) equal the number of next-layer neurons times the k = 1 term? True or False.",
+    hint="Term k is the rate factor of the path through neuron k. Are the paths alike?",
+    judge=_judge_times_one_term,
+)
+def _times_one_term(z: Value, cost: Value, outputs: Sequence[Value]) -> bool:
+    first = forward_grad(cost, outputs[0]) * forward_grad(outputs[0], z)
+    whole = forward_grad(cost, z)
+    return abs(whole - len(outputs) * first) <= 1e-9 * max(1.0, abs(whole))

@@ -117,3 +117,53 @@ def bp1_cross_entropy(model: MLP, x: Sequence[float], y: Sequence[float]) -> Cal
         return a - target
 
     return delta
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def _sigma_prime_max_mistakes() -> dict[float, str]:
+    return {
+        0.5: "that is σ(0), the activation itself at z = 0; σ′(z) = σ(z)(1 − σ(z)) there is smaller.",
+        1.0: "that is the largest value σ approaches; its slope is never that steep.",
+        0.0: "σ′ approaches 0 far from z = 0, but it is largest somewhere: where is σ steepest?",
+    }
+
+
+@exercise(
+    "05.sigma-prime-max",
+    "What is the largest value σ′(z) = σ(z)(1 − σ(z)) can take, over all z?",
+    hint="σ(z) runs from 0 to 1; for which value s of σ(z) is s(1 − s) largest?",
+    judge=judge_number(rel=1e-6, mistakes=_sigma_prime_max_mistakes),
+)
+def sigma_prime_max() -> float:
+    return max(s * (1 - s) for s in (i / 1000 for i in range(1001)))  # s(1 − s) peaks at s = ½
+
+
+def _saturated_parts(z: float, y: float) -> tuple[float, float]:
+    a = 1 / (1 + math.exp(-z))
+    return a, a * (1 - a)
+
+
+def _saturated_mistakes(z: float, y: float) -> dict[float, str]:
+    a, slope = _saturated_parts(z, y)
+    return {
+        a - y: (
+            "that is ∂C/∂a alone: the output is badly wrong, but δ = ∂C/∂z multiplies it by σ′(z), "
+            "and σ′ is not 1 here."
+        ),
+        (a - y) * 0.25: "¼ is σ′ at z = 0, its largest value; this neuron's z is far from 0.",
+        2 * (a - y) * slope: "the factor 2 belongs to the cost (a − y)²; this cost has the ½.",
+        -(a - y) * slope: "the sign: ∂C/∂a of ½ (a − y)² is a − y, not y − a.",
+    }
+
+
+@exercise(
+    "05.saturated-delta",
+    "A sigmoid output neuron has weighted input z and target y, under C = ½ (a − y)². What is δ = ∂C/∂z?",
+    hint="BP1: (a − y) · σ′(z), with a = σ(z) and σ′(z) = a(1 − a).",
+    judge=judge_number(rel=1e-3, abs_tol=1e-12, mistakes=_saturated_mistakes),
+)
+def saturated_delta(z: float, y: float) -> float:
+    a, slope = _saturated_parts(z, y)
+    return (a - y) * slope

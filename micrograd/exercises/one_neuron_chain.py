@@ -6,8 +6,14 @@ notebook's live values; judges name the slips that 3Blue1Brown-style notes commo
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from micrograd.engine import Value
 from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises.sum_over_paths import _count_mistakes
+from micrograd.explain import count_paths
 
 
 def _sigmoid_slope(a: Value) -> float:
@@ -38,23 +44,46 @@ def dC0_da(a_L: Value, y: float) -> float:
 def _bias_mistakes(a_prev: Value, w_L: Value, a_L: Value, y: float, x: float) -> dict[float, str]:
     right = dC_db_prev(a_prev, w_L, a_L, y, x)
     through_w = _sigmoid_slope(a_L) * 2 * (a_L.data - y)
-    mistakes = {
+    return {
         right * x: "that is ∂C₀/∂w⁽ᴸ⁻¹⁾: the weight is multiplied by a⁽ᴸ⁻²⁾, but the bias is added, "
         "so ∂z⁽ᴸ⁻¹⁾/∂b⁽ᴸ⁻¹⁾ = 1.",
-        right / 2: "a factor 2 is missing: ∂C₀/∂a⁽ᴸ⁾ = 2(a⁽ᴸ⁾ − y).",
+        right / 2: "a factor 2 is missing, as in the notes' bias formula: ∂C₀/∂a⁽ᴸ⁾ of (a⁽ᴸ⁾ − y)² keeps its 2.",
         right / _sigmoid_slope(a_prev): "σ'(z⁽ᴸ⁻¹⁾) is missing: the bias enters before the first sigmoid.",
+        right / w_L.data: "w⁽ᴸ⁾ is missing: from a⁽ᴸ⁻¹⁾ the path goes through the next weight, "
+        "∂z⁽ᴸ⁾/∂a⁽ᴸ⁻¹⁾ = w⁽ᴸ⁾.",
+        right * x / w_L.data: "the input took the place of w⁽ᴸ⁾: the bias has no input factor, and the path "
+        "still crosses the next weight.",
         through_w: "that is ∂C₀/∂b⁽ᴸ⁾, the last layer's bias; b⁽ᴸ⁻¹⁾ is one layer further back.",
     }
-    if x == 1.0:  # with input 1 the weight and the bias of the first layer have the same gradient
-        del mistakes[right * x]
-    return mistakes
+
+
+def _judge_telling_slips_apart(
+    mistakes: Callable[..., Mapping[float, str]], rel: float = 1e-3
+) -> Callable[[Any, float, Mapping[str, Any]], tuple[bool, str]]:
+    """judge_number, except that a slip whose value coincides with the right answer for these
+    numbers is not passed over in silence: the verdict says the check cannot tell them apart."""
+    plain = judge_number(rel=rel, mistakes=mistakes)
+
+    def judge(answer: Any, expected: float, context: Mapping[str, Any]) -> tuple[bool, str]:
+        ok, why = plain(answer, expected, context)
+        if ok:
+            twins = [m for v, m in mistakes(**context).items() if math.isclose(v, expected, rel_tol=rel)]
+            if twins:
+                return True, (
+                    f"{why} With these numbers, though, a slip gives the same value, so this check cannot "
+                    f"tell them apart (the slip: {twins[0]}) Change the input or the weights so that no two "
+                    "factors are equal, and check again."
+                )
+        return ok, why
+
+    return judge
 
 
 @exercise(
     "04.dC-db",
     "What is ∂C₀/∂b⁽ᴸ⁻¹⁾, the gradient of the first neuron's bias?",
     hint="list the factors along the one path from b⁽ᴸ⁻¹⁾ to C₀; the first one is ∂z⁽ᴸ⁻¹⁾/∂b⁽ᴸ⁻¹⁾.",
-    judge=judge_number(mistakes=_bias_mistakes),
+    judge=_judge_telling_slips_apart(_bias_mistakes),
 )
 def dC_db_prev(a_prev: Value, w_L: Value, a_L: Value, y: float, x: float) -> float:
     return 1.0 * _sigmoid_slope(a_prev) * w_L.data * _sigmoid_slope(a_L) * 2 * (a_L.data - y)
@@ -76,3 +105,13 @@ def _update_mistakes(w: Value, eta: float) -> dict[float, str]:
 )
 def updated_weight(w: Value, eta: float) -> float:
     return w.data - eta * w.grad
+
+
+@exercise(
+    "04.count-paths",
+    "How many paths lead from the first layer's weight w to C₀ in the three-layer network?",
+    hint="From the neuron w feeds, a path picks one neuron of layer L − 1, then one of layer L.",
+    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_count_mistakes),
+)
+def count_paths_three_layers(C, w, model) -> int:
+    return count_paths(C, w)

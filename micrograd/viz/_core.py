@@ -225,12 +225,15 @@ def _visible(text: str) -> str:
 
 def _escape(text: str) -> str:
     """User text for an HTML-like label: any characters are safe. Newlines become breaks;
-    control characters and lone surrogates, which `dot` cannot read, show as escapes.
+    control characters and lone surrogates, which `dot` cannot read, show as escapes. A ``]``
+    is written as a character reference: `dot` (2.43) fails on ``]`` right before a tag.
 
     >>> _escape("a<b\x07\ud800")
     'a&lt;b\\x07\\ud800'
+    >>> _escape("x[1]")
+    'x[1&#93;'
     """
-    return html.escape(_visible(text)).replace("\n", "<BR/>")
+    return html.escape(_visible(text)).replace("]", "&#93;").replace("\n", "<BR/>")
 
 
 def _check_limit(name: str, limit: int | None) -> int | None:

@@ -372,6 +372,7 @@ def draw_dot(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
     hide: Iterable[Value] | None = None,
+    grads: bool = True,
 ) -> graphviz.Digraph:
     """Draw the graph that computed `root`: values, operations and local derivatives.
 
@@ -389,6 +390,9 @@ def draw_dot(
     `hide` leaves these leaves out, with their edges: ``hide=model.parameters()`` shows the
     paths through a network without a box for every weight and bias (the edge from an input
     into its neuron still carries the weight, its local derivative).
+
+    ``grads=False`` writes ``grad ?`` in every box instead of the number: a drawing shown above
+    an exercise that asks for a gradient does not give it away.
 
     `highlight` makes paths stand out: a path or a list of paths (from
     ``micrograd.paths(root, a)``), or a value (or list of values) to highlight every
@@ -424,14 +428,16 @@ def draw_dot(
     drawing = _new_drawing("micrograd", rankdir=rankdir, nodesep="0.25", ranksep="0.35", ordering="in")
     kinds = {node: _value_kind(node, root, params, inputs) for node in order if node not in hidden}
     copies = {}  # long edge -> the name of the copy of its parent it starts from
+    hidden_grad = None if grads else "grad ?"
     for node, j in sorted(_long_edges(order, index, hidden), key=lambda edge: (index[edge[0]], edge[1])):
         parent = node.parents[j]
         copies[node, j] = name = f"v{index[parent]}_for_op{index[node]}_{j}"
-        drawing.node(name, _value_label(parent, kinds[parent], parent in marked_nodes, copy=True), shape="plain")
+        label = _value_label(parent, kinds[parent], parent in marked_nodes, grad=hidden_grad, copy=True)
+        drawing.node(name, label, shape="plain")
     for i, node in enumerate(order):
         if node in hidden:
             continue
-        drawing.node(f"v{i}", _value_label(node, kinds[node], node in marked_nodes), shape="plain")
+        drawing.node(f"v{i}", _value_label(node, kinds[node], node in marked_nodes, grad=hidden_grad), shape="plain")
         if node.parents:
             _highlighted_operation(
                 drawing, i, node, index, marked_edges, show_local_grads, highlighting, hidden, copies

@@ -9,7 +9,7 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from micrograd.engine import Value, enable_grad
-from micrograd.notation import shown
+from micrograd.notation import role, shown
 from micrograd.viz._core import (
     DIMMED,
     GRAD_INK,
@@ -173,13 +173,13 @@ def _weight_colour(w: float) -> str:
     return "#3b6fb6" if w >= 0 else "#c0392b"  # blue excites, red inhibits
 
 
-def _weight_label(w: Value, grads: bool, marks: _Marks, colour: str) -> str:
+def _weight_label(w: Value, grads: bool, marks: _Marks, colour: str, name: str = "w") -> str:
     # ∂C/∂w goes under w without its name (the legend says so): a short label keeps the
     # columns close enough for Jupyter to show the drawing without shrinking its text.
     grad = f'<TR><TD><FONT COLOR="{GRAD_INK}">{_grad_text(marks.grad(w))}</FONT></TD></TR>' if grads else ""
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" STYLE="rounded" BGCOLOR="white" '
-        f'COLOR="{colour}"><TR><TD><FONT COLOR="{colour}">w {fmt(w.data)}</FONT></TD></TR>{grad}</TABLE>>'
+        f'COLOR="{colour}"><TR><TD><FONT COLOR="{colour}">{_escape(name)} {fmt(w.data)}</FONT></TD></TR>{grad}</TABLE>>'
     )
 
 
@@ -211,6 +211,7 @@ def draw_network(
     show_grads: bool = True,
     max_neurons: int | None = DEFAULT_MAX_NEURONS,
     highlight: Value | None = None,
+    names: bool = False,
 ) -> graphviz.Digraph:
     """Draw an MLP as columns of neurons, as in Nielsen's "Neural Networks and Deep
     Learning", chapter 2.
@@ -229,6 +230,10 @@ def draw_network(
         after you ran ``backward()`` on a cost C made from it: the drawing also shows
         ∂C/∂z (Nielsen's δ) and ∂C/∂a of every neuron, exactly as your backward pass
         computed them.
+
+    `names` numbers the columns as Nielsen does (layer 1 is the input, so the first hidden
+    layer is layer 2) and writes each weight's name on its edge, wˡⱼₖ (w³₁₂: into neuron 1 of
+    layer 3, from neuron 2 of layer 2), so that a drawing reads in the notation of the text.
 
     `highlight` makes every path from one value to the outputs (and so to the cost) stand
     out: a weight or bias of the model, or (with `x` or `outputs`) an input, or a neuron's
@@ -266,20 +271,30 @@ def draw_network(
         trace = _trace(layers, _forward(layers, x), grads=False)
     marks = _Marks()
     if highlight is not None:
-        marks = _paths_from(highlight, layers, trace, sizes)
-    return _network_drawing(layers, sizes, trace, show_weights, show_grads, marks)
+        marks = _paths_from(highlight, layers, trace, sizes, names=names)
+    return _network_drawing(layers, sizes, trace, show_weights, show_grads, marks, names=names)
 
 
 def _network_drawing(
-    layers: list, sizes: list[int], trace: _Trace | None, show_weights: bool, show_grads: bool, marks: _Marks
+    layers: list,
+    sizes: list[int],
+    trace: _Trace | None,
+    show_weights: bool,
+    show_grads: bool,
+    marks: _Marks,
+    *,
+    names: bool = False,
 ) -> graphviz.Digraph:
     """The network view of checked arguments, emphasising what `marks` says."""
-    layout = _NetworkLayout(sizes, rows=2 + (3 if trace else 1), grads=show_grads, weight_labels=show_weights)
+    layout = _NetworkLayout(
+        sizes, rows=2 + (3 if trace else 1), grads=show_grads, weight_labels=show_weights, named=names
+    )
     drawing = _new_drawing("network", engine="neato", outputorder="edgesfirst", splines="line")
     drawing.attr(label=_network_legend(trace, show_grads, marks), labelloc="b")
     text = [marks.caption] if marks.caption else []
     for c, n in enumerate(sizes):
-        drawing.node(f"title{c}", _column_title(layers, c), shape="plaintext", fontcolor="#505050", pos=layout.title(c))
+        title = _nielsen_title(layers, c) if names else _column_title(layers, c)
+        drawing.node(f"title{c}", title, shape="plaintext", fontcolor="#505050", pos=layout.title(c))
         for k in range(n):
             if c == 0:
                 label, line = _input_node(trace, k, show_grads, marks)
@@ -291,7 +306,8 @@ def _network_drawing(
     for c in range(1, len(sizes)):
         for k, neuron in enumerate(layers[c - 1].neurons):
             for i, w in enumerate(neuron.w):
-                _draw_weight(drawing, layout, (c - 1, i), (c, k), w, largest, show_weights, show_grads, marks)
+                name = shown(role("w", c + 1, k + 1, i + 1)) if names else "w"
+                _draw_weight(drawing, layout, (c - 1, i), (c, k), w, largest, show_weights, show_grads, marks, name)
     drawing.text_summary = "\n".join(text)
     weights = sum(m * n for m, n in pairwise(sizes))
     neurons = _plural(sum(sizes[1:]), "neuron")
@@ -299,7 +315,9 @@ def _network_drawing(
     return drawing
 
 
-def _paths_from(start: object, layers: list, trace: _Trace | None, sizes: list[int]) -> _Marks:
+def _paths_from(
+    start: object, layers: list, trace: _Trace | None, sizes: list[int], names: bool = False
+) -> _Marks:
     """Marks for every path from `start` (a weight, a bias, an input, a z or an a) to the outputs.
 
     The network is fully connected, so from neuron k of column c every neuron of every later
@@ -310,6 +328,8 @@ def _paths_from(start: object, layers: list, trace: _Trace | None, sizes: list[i
             f"highlight must be a Value of the network (a weight, bias, z or a), got {type(start).__name__}"
         )
     spot, weights, name = _locate(start, layers, trace)
+    if names and start.label:
+        name = shown(start.label)  # a²₁, w³₁₂: the value's own name, as the columns are numbered
     c, k = spot
     marked = {spot} | {(later, j) for later in range(c + 1, len(sizes)) for j in range(sizes[later])}
     weights |= {(c + 1, j, k) for j in range(sizes[c + 1])} if c + 1 < len(sizes) else set()
@@ -366,13 +386,13 @@ class _NetworkLayout:
     weight's label sits on its own edge, not wherever `dot` finds room.
     """
 
-    def __init__(self, sizes: list[int], rows: int, grads: bool, weight_labels: bool) -> None:
+    def __init__(self, sizes: list[int], rows: int, grads: bool, weight_labels: bool, named: bool = False) -> None:
         self.pitch = rows * _ROW_HEIGHT + 0.1 + _GAP_BETWEEN_NEURONS
         self.widths = [1.5 if grads else 0.8] + [1.7 if grads else 1.0] * (len(sizes) - 1)
         self.x = [0.0]
         for c in range(1, len(sizes)):
             if weight_labels:  # room for one label per source side by side
-                between = _WEIGHT_LABEL_WIDTH * sizes[c - 1] + 0.3
+                between = (_WEIGHT_LABEL_WIDTH + (0.22 if named else 0.0)) * sizes[c - 1] + 0.3
             else:  # room for the fan of lines to stay apart
                 between = max(1.4, 0.25 * max(sizes[c - 1], sizes[c]))
             self.x.append(self.x[-1] + (self.widths[c - 1] + self.widths[c]) / 2 + between)
@@ -401,6 +421,15 @@ class _NetworkLayout:
         return _pos(x, self.y[c0][i] + (x - self.x[c0]) * slope)
 
 
+def _nielsen_title(layers: list, c: int) -> str:
+    """Column c as Nielsen numbers layers: ``layer 1 (input)``, ``layer 2 (hidden, sigmoid)``."""
+    if c == 0:
+        return "layer 1 (input)"
+    kind = "output" if c == len(layers) else "hidden"
+    activations = {neuron.activation for neuron in layers[c - 1].neurons}
+    return f"layer {c + 1} ({kind}, {activations.pop()})" if len(activations) == 1 else f"layer {c + 1} ({kind})"
+
+
 def _column_title(layers: list, c: int, activation: bool = True) -> str:
     if c == 0:
         return "inputs"
@@ -421,6 +450,7 @@ def _draw_weight(
     labelled: bool,
     grads: bool,
     marks: _Marks,
+    name: str = "w",
 ) -> None:
     """One weight: an edge coloured by its sign (red and thick when marked, grey when
     others are), as thick as |w|, labelled on the way."""
@@ -436,7 +466,7 @@ def _draw_weight(
         return
     # The label is a node on the edge: two straight halves look like one line through it.
     box = f"w{target[0]}_{target[1]}_{source[1]}"
-    label = _weight_label(w, grads, marks, colour)
+    label = _weight_label(w, grads, marks, colour, name)
     drawing.node(box, label, shape="plain", fontsize="10", pos=layout.weight_label(source, target))
     drawing.edge(tail, box, arrowhead="none", **style)
     drawing.edge(box, head, **style)
