@@ -352,3 +352,15 @@ def test_micrograds_own_network_steps_through_in_the_explorer_and_reads(browser,
     save_screenshot(page, f"explorer-steps-16-16-{width}")
     assert errors == []
     context.close()
+
+
+def test_the_explorers_step_through_runs_a_mistake_beside_the_right_pass(page, explorer):
+    open_explorer(page, explorer)
+    open_steps(page, 4)
+    page.select_option("#steps .mg-mistake", "no_topological_order")
+    page.wait_for_selector("#steps .mg-twin .mg-canvas svg", timeout=60_000)
+    page.evaluate("window.micrograd.page.stepper.go(30)")
+    assert page.get_attribute("#steps .mg-twin .mg-steps", "data-step") == "30"
+    assert "no topological order" in page.text_content("#steps .mg-twin-head")
+    save_screenshot(page, "explorer-mistake")
+    assert page.console_errors == []

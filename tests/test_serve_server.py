@@ -339,3 +339,13 @@ def test_several_clients_stepping_at_once_lose_nothing(explorer):
     assert len(snapshot(client, shared)["history"]["loss"]) == done[0] + done[1]
     for i, session in enumerate(sessions[1:], start=2):
         assert len(snapshot(client, session)["history"]["loss"]) == done[i]
+
+
+def test_the_step_through_fetches_a_mistakes_pass_when_asked(client):
+    session = client.new_session()
+    page = client.ok("steps", session=session, point=1)["page"]
+    assert page["mistakes"] == {} and "overwrite" in page["mistake_names"]  # fetched when chosen
+    entry = client.ok("steps", session=session, point=1, mistake="overwrite")["mistake"]
+    assert len(entry["steps"]) == len(page["steps"]) and entry["description"].startswith("parent.grad = ")
+    status, doc = client.api("steps", session=session, point=1, mistake="<b>")
+    assert status == 400 and "mistake must be one of overwrite" in doc["error"]

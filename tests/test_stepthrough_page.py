@@ -263,3 +263,35 @@ def test_the_neuron_view_page_steps_through_bp2(page, tmp_path):
     assert "BP2" in page.locator(".mg-now").inner_text() and page.locator(".mg-canvas svg").is_visible()
     save_screenshot(page, "stepthrough-neurons")
     assert page.console_errors == []
+
+
+def test_a_chosen_mistake_steps_beside_the_right_pass(page, tmp_path):
+    from micrograd import mistakes
+
+    a = Value(1.0, label="a")
+    b = a + a
+    c = b + b
+    c.label = "c"
+    steps = backward_steps(c)
+    path = tmp_path / "twice.html"
+    steps.save_html(path)
+    comparison = mistakes.compare(c, "overwrite")
+    page.goto(path.as_uri())
+    page.select_option(".mg-mistake", "overwrite")
+    page.wait_for_selector(".mg-twin .mg-canvas svg")
+    k = comparison.first_divergence
+    page.evaluate(f"window.micrograd.steps.go({k})")
+    twin = page.locator(".mg-twin .mg-steps")
+    assert twin.get_attribute("data-step") == str(k)  # the two columns step together
+    assert "parts from backward() here" in twin.locator(".mg-now").inner_text()
+    assert "overwrote" in twin.locator(".mg-sum").inner_text()
+    assert f"step {k}" in page.locator(".mg-twin-why").inner_text()
+    page.keyboard.press("End")
+    assert twin.get_attribute("data-step") == str(len(steps))
+    boxes = node_texts(page, ".mg-twin")
+    a_box = boxes[f"v{steps.order.index(a)}"]
+    assert f"grad {fmt(comparison.wrong[a])}" in a_box and comparison.wrong[a] != 4.0  # 4: backward()'s
+    save_screenshot(page, "stepthrough-mistake")
+    page.select_option(".mg-mistake", "")
+    assert page.locator(".mg-twin").count() == 0
+    assert page.console_errors == []

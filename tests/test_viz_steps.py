@@ -358,3 +358,35 @@ def test_network_view_has_a_page_and_a_widget(tmp_path):
     frames.save_html(path)
     assert "MicrogradSteps.mount" in path.read_text(encoding="utf-8")
     assert json.loads(frames.widget().data)["mode"] == "frames"
+
+
+# --------------------------------------------------------------------------- mistakes beside the right pass
+
+
+@needs_dot
+def test_each_mistakes_rows_replay_its_wrong_pass_write_by_write():
+    from micrograd import mistakes
+
+    a = Value(1.0, label="a")
+    b = a + a
+    c = b + b
+    steps = backward_steps(c)
+    data = page_data(steps)
+    assert data["mistake_names"] == list(mistakes.NAMES) and set(data["mistakes"]) == set(mistakes.NAMES)
+    index = {f"v{i}": node for i, node in enumerate(steps.order)}
+    for name, entry in data["mistakes"].items():
+        comparison = mistakes.compare(c, name)
+        assert entry["first_divergence"] == comparison.first_divergence and entry["explanation"]
+        for k, row in enumerate(entry["steps"], 1):  # each write's parent shows what the wrong pass wrote
+            assert row["grad"] == fmt(comparison.wrong_after(k)[index[row["parent"]]]), (name, k)
+        marked = [row["number"] for row in entry["steps"] if row["diverges"]]
+        assert marked == ([] if comparison.divergent is None else [comparison.divergent.position])
+    overwrite = data["mistakes"]["overwrite"]["steps"]
+    assert any("overwrote" in row["sum"] for row in overwrite)
+
+
+def test_unknown_mistakes_are_a_clear_error_and_none_can_be_asked_for():
+    *_, steps = small()
+    with pytest.raises(ValueError, match="unknown 'bogus'; the mistakes are overwrite"):
+        page_data(steps, mistakes=["bogus"], layout=False)
+    assert page_data(steps, mistakes=(), layout=False)["mistakes"] == {}

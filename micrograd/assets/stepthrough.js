@@ -21,6 +21,12 @@
  *              data.svg is null (the browser site runs Graphviz in WebAssembly)
  *     onStep   function (k), called whenever the frame changes
  *     start    the first frame to show (default 0)
+ *     mistake  function (name) -> a Promise of data.mistakes[name], for a page that fetches a
+ *              mistake's pass when the learner picks it (the explorer)
+ *     bare     no header and no controls: a column beside another view
+ *
+ *   steps.mistake(name)  runs that mistake's pass in a second column beside this one (the
+ *     selector does it; "" removes it), stepping together; a Promise of the second view
  *
  *   MicrogradSteps.bindKeys(controller, target) -> function that unbinds them again
  *
@@ -38,6 +44,9 @@
  *     graph mode: svg (laid out once by Graphviz, or null), dot (its source), nodes (id ->
  *              name), output (its id), colours, summary ({grads: [{name, grad}], wrt,
  *              partial, paths: [{route, product}], total, grad}: the last frame's words)
+ *     mistake_names  the mistakes the selector offers; mistakes: {name: {description, code,
+ *              explanation, first_divergence, steps (rows as above, one per write of the
+ *              wrong pass, with diverges marking the first wrong one), error}} (any subset)
  *     frames mode: frames[k], the SVG of frame k, k = 0..steps.length
  *     Optional: interval_ms (play speed, default 800).
  *
@@ -164,6 +173,7 @@
     if (step.summing) title.appendChild(el("span", "mg-badge", "a sum: term " + step.term));
     else if (step.skipped) title.appendChild(el("span", "mg-badge mg-badge-skip", "skipped"));
     else if (step.first) title.appendChild(el("span", "mg-badge mg-badge-first", "first contribution"));
+    if (step.diverges) title.appendChild(el("span", "mg-badge mg-badge-wrong", "parts from backward() here"));
     if (step.final) title.appendChild(el("span", "mg-badge mg-badge-final", "final"));
     else if (step.term) title.appendChild(el("span", "mg-badge mg-badge-more", "more to come"));
     box.appendChild(title);
@@ -526,11 +536,14 @@
     container.classList.add("mg-steps");
     if (!container.hasAttribute("tabindex")) container.tabIndex = 0;
 
-    var header = el("div", "mg-header");
-    header.appendChild(el("h1", "mg-title", data.title));
-    header.appendChild(el("p", "mg-heading", data.heading));
-    container.appendChild(header);
-    if (data.notice) container.appendChild(el("p", "mg-notice", data.notice));
+    var bare = !!options.bare;  // a column beside another view (a mistake's pass): no header, no controls
+    if (!bare) {
+      var header = el("div", "mg-header");
+      header.appendChild(el("h1", "mg-title", data.title));
+      header.appendChild(el("p", "mg-heading", data.heading));
+      container.appendChild(header);
+      if (data.notice) container.appendChild(el("p", "mg-notice", data.notice));
+    }
 
     var controls = el("div", "mg-controls");
     var prevButton = button("◀ previous", "previous step (←)", function () { controller.prev(); });
@@ -561,11 +574,26 @@
       [zoomOut, zoomIn, whole].forEach(function (b) { b.classList.add("mg-zoom"); zooms.appendChild(b); });
       controls.appendChild(zooms);
     }
-    container.appendChild(controls);
+    var names = frames || bare ? [] : data.mistake_names || [];
+    var chooser = el("select", "mg-mistake");
+    if (names.length) {
+      chooser.setAttribute("aria-label", "run a mistaken backward() beside the right one");
+      chooser.title = "run a classic wrong backward pass on this graph, beside the right one, stepping together";
+      chooser.appendChild(new Option("beside it: nothing", ""));
+      names.forEach(function (name) { chooser.appendChild(new Option("beside it: " + name.replace(/_/g, " "), name)); });
+      chooser.addEventListener("change", function () { showMistake(chooser.value); });
+      controls.appendChild(chooser);
+    }
+    if (!bare) container.appendChild(controls);
+
+    var columns = el("div", "mg-columns");
+    var column = el("div", "mg-column");
+    columns.appendChild(column);
+    container.appendChild(columns);
 
     var now = el("div", "mg-now");
     now.setAttribute("aria-live", "polite");
-    container.appendChild(now);
+    column.appendChild(now);
 
     var stage = el("div", "mg-stage");
     var canvas = el("div", "mg-canvas");
@@ -576,13 +604,60 @@
     stage.appendChild(minimap);
     var summary = !frames && data.summary ? summaryBox(data.summary) : null;
     if (summary) stage.appendChild(summary);
-    container.appendChild(stage);
+    column.appendChild(stage);
 
     var wrap = el("div", "mg-table-wrap");
     var widths = frames ? ["4.5em", "30%", "auto"] : ["3.2em", "19%", "9.5%", "9.5%", "10.5%", "auto", "12%"];
     var built = buildTable(data, widths, function (k) { go(k); });
     wrap.appendChild(built.table);
-    container.appendChild(wrap);
+    column.appendChild(wrap);
+
+    // A mistake's pass in a second column over the same drawing, stepping with this one.
+    function showMistake(name) {
+      if (state.twin) state.twin.destroy();
+      if (state.twinBox) state.twinBox.remove();
+      state.twin = state.twinBox = null;
+      container.classList.toggle("mg-compare", !!name);
+      if (!name) return Promise.resolve(null);
+      var box = state.twinBox = el("div", "mg-column mg-twin");
+      columns.appendChild(box);
+      var known = data.mistakes && data.mistakes[name];
+      var found = known ? Promise.resolve(known) : options.mistake ? Promise.resolve(options.mistake(name)) :
+        Promise.reject(new Error("this page carries no data for " + name));
+      box.appendChild(el("p", "mg-wait", "running " + name + "…"));
+      return found.then(function (entry) {
+        if (state.twinBox !== box) return null;
+        data.mistakes = data.mistakes || {};
+        data.mistakes[name] = entry;
+        box.textContent = "";
+        var head = el("div", "mg-twin-head");
+        head.appendChild(el("p", "mg-twin-name", name.replace(/_/g, " ") + ": " + entry.description));
+        if (entry.explanation) {
+          head.appendChild(el("p", "mg-twin-why", (entry.first_divergence ?
+            "Parts from backward() at step " + entry.first_divergence + ": " : "") + entry.explanation));
+        }
+        box.appendChild(head);
+        if (entry.error) {
+          box.appendChild(el("p", "mg-notice", entry.error));
+          return null;
+        }
+        var view = el("div", "mg-twin-view");
+        box.appendChild(view);
+        var twin = mount(view, {
+          version: 2, mode: "graph", title: name, heading: entry.description, notice: null,
+          columns: data.columns, steps: entry.steps, dot: data.dot, svg: data.svg, nodes: data.nodes,
+          output: data.output, colours: data.colours, summary: null, mistake_names: [],
+          start: "Before any step: the wrong pass starts where backward() does.",
+        }, { bare: true, layout: options.layout, start: Math.min(state.step, entry.steps.length) });
+        state.twin = twin;
+        container.dataset.mistake = name;
+        return twin.ready;
+      }, function (error) {
+        box.textContent = "";
+        box.appendChild(el("p", "mg-notice", error.message));
+        return null;
+      });
+    }
 
     function zoom(by) {
       if (!state.camera) return;
@@ -715,6 +790,7 @@
       var moved = k !== state.step;
       state.step = k;
       render(animate !== false && moved);
+      if (state.twin) state.twin.go(Math.min(k, state.twin.length), animate);
       if (moved && options.onStep) options.onStep(k);
     }
 
@@ -738,8 +814,11 @@
         playButton.textContent = "▶ play";
         container.dataset.playing = "false";
       },
+      mistake: showMistake,
+      get length() { return last; },
       destroy: function () {
         controller.pause();
+        if (state.twin) state.twin.destroy();
         state.unbind.forEach(function (unbind) { unbind(); });
         state.unbind = [];
         if (container._micrograd === controller) delete container._micrograd;
@@ -751,7 +830,7 @@
     };
     container._micrograd = controller;
 
-    state.unbind.push(bindKeys(controller, container));
+    if (!bare) state.unbind.push(bindKeys(controller, container));
     if (options.keys) state.unbind.push(bindKeys(controller, options.keys));
     if (global.ResizeObserver) {
       var observer = new ResizeObserver(function () {

@@ -379,7 +379,9 @@ _ENDPOINTS: dict[str, Callable[[Sessions, dict], dict]] = {
     "load": _change(lambda s, b: s.load(b.get("saved"))),
     "save": _save,
     "network": _view(lambda m, st, pts, b: network_view(m, st, pts, b.get("point"))),
-    "steps": _view(lambda m, st, pts, b: steps_view(m, st, pts, b.get("point"), b.get("view", "graph"))),
+    "steps": _view(
+        lambda m, st, pts, b: steps_view(m, st, pts, b.get("point"), b.get("view", "graph"), b.get("mistake"))
+    ),
     "graph": _view(lambda m, st, pts, b: graph_view(m, st, pts, b.get("point"), b.get("parameters", False))),
 }
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import subprocess
 
+from micrograd.mistakes import NAMES
 from micrograd.nn import MLP
 from micrograd.serve.session import BadRequest, Settings, _int, example_loss, parameter_names
 from micrograd.steps import backward_steps
 from micrograd.viz import DEFAULT_MAX_NODES, draw_dot, draw_network
+from micrograd.viz.steps import mistake_data
 
 DRAW_SECONDS = 10.0  # the longest a drawing may take
 
@@ -78,22 +80,32 @@ def graph_view(model: MLP, settings: Settings, points: list[list], index: object
 STEP_VIEWS = ("graph", "neurons")  # the computation graph edge by edge, or the network neuron by neuron (BP2)
 
 
-def steps_view(model: MLP, settings: Settings, points: list[list], index: object, view: object = "graph") -> dict:
+def steps_view(
+    model: MLP, settings: Settings, points: list[list], index: object, view: object = "graph", mistake: object = None
+) -> dict:
     """The step-through of one point's backward pass (`backward_steps(C).page_data()`, shown by
     the step-through page's own script), with the gradients `backward()` gives to compare.
-    `view` "neurons" steps through the network neuron by neuron instead (BP1, then BP2)."""
+    `view` "neurons" steps through the network neuron by neuron instead (BP1, then BP2).
+    With `mistake` (a name of ``micrograd.mistakes.NAMES``), only that mistake's pass, which
+    the page's selector shows beside the right one: the page fetches it when it is chosen."""
     if view not in STEP_VIEWS:
         raise BadRequest(f"view must be one of {', '.join(STEP_VIEWS)}, got {view!r}")
+    if mistake is not None and mistake not in NAMES:
+        raise BadRequest(f"mistake must be one of {', '.join(NAMES)}, got {mistake!r}")
     point = _chosen(points, index)
     params = model.parameters()  # named w[2,1,1]... by the MLP itself
     cost, _, out = example_loss(model, settings, point)
     steps = backward_steps(cost)
+    if mistake is not None:
+        return {"point": index, "mistake": mistake_data(steps, mistake)}
     if view == "neurons":
         data = steps.network(model, out).page_data(title=f"backward() of point {index}'s loss C, neuron by neuron")
     else:
         try:
             data = steps.page_data(
-                title=f"backward() of point {index}'s loss C", notice=_zero_loss_notice(settings, cost)
+                title=f"backward() of point {index}'s loss C",
+                notice=_zero_loss_notice(settings, cost),
+                mistakes=(),  # each mistake's pass is fetched when the learner picks it
             )
         except ValueError as error:  # over the drawings' limit of values
             raise BadRequest(

@@ -320,6 +320,10 @@ def _svg(drawing: graphviz.Digraph) -> str:
     return svg[svg.index("<svg") :]
 
 
+MISTAKES = "all"  # page_data's default: every mistake of micrograd.mistakes.NAMES
+MOST_WRITES = 3000  # a wrong pass with more writes than this (and than 3 per step) is left off a page
+
+
 def layout_drawing(steps: BackwardSteps, **options: Any) -> graphviz.Digraph:
     """The one drawing every frame of the step-through shares: frame 0, with the room each box
     and edge label needs in its widest frame reserved (so no later text moves anything) and
@@ -335,7 +339,13 @@ def layout_svg(drawing: graphviz.Digraph) -> str:
 
 
 def page_data(
-    steps: BackwardSteps, title: str | None = None, *, layout: bool = True, notice: str | None = None, **options: Any
+    steps: BackwardSteps,
+    title: str | None = None,
+    *,
+    layout: bool = True,
+    notice: str | None = None,
+    mistakes: Iterable[str] | None = MISTAKES,
+    **options: Any,
 ) -> dict[str, Any]:
     """What the step-through shows, as JSON-ready data: the contract between Python and
     ``stepthrough.js`` (documented at the top of that file).
@@ -343,8 +353,10 @@ def page_data(
     The graph is laid out once: ``dot`` is its DOT source and ``svg`` its layout by Graphviz
     (left out with ``layout=False``, for a page that lays the DOT out itself). Every step
     only changes the text and colours of a few ids. `notice` is a sentence shown above the
-    view (why every step is skipped, say); options go to `draw_step` (``rankdir``,
-    ``params``, ``inputs``, ``hide``, ``max_nodes``, ``legend``).
+    view (why every step is skipped, say). `mistakes` (names from ``micrograd.mistakes.NAMES``,
+    all of them by default; ``()`` for none) are the wrong passes the page's selector runs
+    beside the right one, each as its own rows over the same drawing. Options go to
+    `draw_step` (``rankdir``, ``params``, ``inputs``, ``hide``, ``max_nodes``, ``legend``).
     """
     if not isinstance(steps, BackwardSteps):
         raise TypeError(f"page_data needs micrograd.backward_steps(output), got {type(steps).__name__}")
@@ -371,7 +383,119 @@ def page_data(
         "summary": _summary(steps),
         "colours": {"grad": GRAD_INK, "highlight": HIGHLIGHT, "dimmed": DIMMED, "pending": PENDING},
         "notice": notice if notice is not None else _skipped_notice(steps),
+        "mistake_names": list(_mistake_names()),
+        "mistakes": _mistakes_data(steps, mistakes),
     }
+
+
+def _mistake_names() -> tuple[str, ...]:
+    from micrograd.mistakes import NAMES
+
+    return NAMES
+
+
+def mistake_data(steps: BackwardSteps, name: str) -> dict[str, Any]:
+    """One mistake's entry of `page_data`'s ``mistakes`` (what the explorer fetches on demand)."""
+    return _mistakes_data(steps, (name,))[name]
+
+
+def _mistakes_data(steps: BackwardSteps, names: Iterable[str] | str | None) -> dict[str, Any]:
+    """For each mistake, its wrong pass as the page's rows (`_wrong_rows`), with what it is and
+    where it parts from ``backward()``; a mistake that cannot run on this graph says why."""
+    from micrograd import mistakes
+
+    if names is None:
+        return {}
+    names = mistakes.NAMES if names == MISTAKES else tuple(names)
+    unknown = [n for n in names if n not in mistakes.NAMES]
+    if unknown:
+        raise ValueError(f"mistakes: unknown {unknown[0]!r}; the mistakes are {', '.join(mistakes.NAMES)}")
+    shown: dict[str, Any] = {}
+    for name in names:
+        entry: dict[str, Any] = {"description": mistakes.DESCRIPTIONS[name], "code": mistakes.LEARNER_CODE[name]}
+        try:
+            comparison = mistakes.compare(steps.output, name)
+        except ValueError as error:  # e.g. too many calls for the recursion without a visited set
+            shown[name] = {**entry, "error": str(error), "steps": []}
+            continue
+        writes = comparison.wrong_writes
+        if len(writes) > max(MOST_WRITES, 3 * len(steps)):
+            shown[name] = {
+                **entry,
+                "error": f"its pass applies {len(writes)} edges: too many to show here",
+                "steps": [],
+            }
+            continue
+        shown[name] = {
+            **entry,
+            "explanation": comparison.explanation,
+            "first_divergence": comparison.first_divergence,
+            "position": None if comparison.divergent is None else comparison.divergent.position,
+            "calls": comparison.calls,
+            "steps": _wrong_rows(steps, comparison),
+        }
+    return shown
+
+
+def _wrong_rows(steps: BackwardSteps, comparison) -> list[dict[str, Any]]:
+    """A mistake's writes as step-through rows (the fields the page reads from a step)."""
+    n = _number_text
+    index = {node: i for i, node in enumerate(steps.order)}
+    at = comparison._at  # the compared graph's values -> this graph's
+    last = {at[w.parent]: i for i, w in enumerate(comparison.wrong_writes)}
+    ordered = len(comparison.wrong_writes) == len(comparison.right_writes) and all(
+        w.step == r.step for w, r in zip(comparison.wrong_writes, comparison.right_writes)
+    )
+    rows = []
+    for i, w in enumerate(comparison.wrong_writes):
+        child, parent = at[w.child], at[w.parent]
+        contribution = w.contribution
+        if w.lost:
+            running, note = n(w.after), "lost: this pass never takes the edge"
+        elif w.before and w.after == contribution and w.after != w.before + contribution:
+            running, note = f"{n(w.after)} (overwrote {n(w.before)})", "overwrote"
+        elif w.before:
+            shown = f"({n(contribution)})" if contribution < 0 else n(contribution)
+            running, note = f"{n(w.before)} + {shown} = {n(w.after)}", "added"
+        else:
+            running, note = n(w.after), "first"
+        if w.repeat > 1:
+            note += f", this edge again ({w.repeat}×)"
+        if ordered and mistakes_differ(w.after, comparison.right_writes[i].after):
+            note += f", backward(): {n(comparison.right_writes[i].after)}"
+        if comparison.divergent is w:
+            note = "FIRST DIVERGENCE: " + note
+        edge = steps.edge_text(steps[w.step - 1])
+        rows.append(
+            {
+                "number": i + 1,
+                "step": w.step,
+                "cells": [str(i + 1), edge, n(w.local), n(w.upstream), n(contribution), running, note],
+                "child": f"v{index[child]}",
+                "parent": f"v{index[parent]}",
+                "edge_id": f"e{index[child]}_{w.argument}",
+                "label": f"{fmt(w.local)} × {fmt(w.upstream)} = {fmt(contribution)}",
+                "grad": fmt(w.after),
+                "what": f"{edge}: {n(w.local)} × {n(w.upstream)} = {n(contribution)}",
+                "sum": f"{steps.partial(parent)} = {running}",
+                "final": last[parent] == i,
+                "skipped": w.lost,
+                "term": 1,
+                "first": not w.before,
+                "summing": False,
+                "path_count": 0,
+                "paths": [],
+                "diverges": comparison.divergent is w,
+            }
+        )
+    return rows
+
+
+def mistakes_differ(x: float, y: float) -> bool:
+    """Two gradients differ by more than rounding (as `micrograd.mistakes` judges it)."""
+    from micrograd.mistakes import _differs
+
+    return _differs(x, y)
 
 
 def _skipped_notice(steps: BackwardSteps) -> str | None:

@@ -357,7 +357,9 @@
       const doc = await api("steps", { point, view });
       if (point !== page.selected) return; // the learner has moved on
       note.textContent = `point ${doc.point} at training step ${doc.at_step}: previous / next / play, the arrow keys, or click a row`;
-      page.stepper = window.MicrogradSteps.mount(box, doc.page);
+      page.stepper = window.MicrogradSteps.mount(box, doc.page, {
+        mistake: async (name) => (await api("steps", { point, mistake: name })).mistake,
+      });
     } catch (error) {
       box.replaceChildren();
       note.textContent = error.message;
