@@ -607,7 +607,7 @@
     column.appendChild(stage);
 
     var wrap = el("div", "mg-table-wrap");
-    var widths = frames ? ["4.5em", "30%", "auto"] : ["3.2em", "19%", "9.5%", "9.5%", "10.5%", "auto", "12%"];
+    var widths = frames ? ["4.5em", "30%", "auto"] : ["3.8em", "19%", "9.5%", "9.5%", "10.5%", "auto", "12%"];
     var built = buildTable(data, widths, function (k) { go(k); });
     wrap.appendChild(built.table);
     column.appendChild(wrap);
