@@ -579,7 +579,7 @@
     if (names.length) {
       chooser.setAttribute("aria-label", "run a mistaken backward() beside the right one");
       chooser.title = "run a classic wrong backward pass on this graph, beside the right one, stepping together";
-      chooser.appendChild(new Option("beside it: nothing", ""));
+      chooser.appendChild(new Option("beside it: —", ""));
       names.forEach(function (name) { chooser.appendChild(new Option("beside it: " + name.replace(/_/g, " "), name)); });
       chooser.addEventListener("change", function () { showMistake(chooser.value); });
       controls.appendChild(chooser);
