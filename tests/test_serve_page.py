@@ -364,3 +364,40 @@ def test_the_explorers_step_through_runs_a_mistake_beside_the_right_pass(page, e
     assert "no topological order" in page.text_content("#steps .mg-twin-head")
     save_screenshot(page, "explorer-mistake")
     assert page.console_errors == []
+
+
+def test_at_1024_px_nothing_overflows_and_the_charts_read_from_the_first_step(browser, explorer):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_explorer(page, explorer)
+    page.click("#step")
+    wait_until(page, "document.getElementById('steps-done').textContent === '1'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024  # the right column moved below
+    assert page.locator("#curves circle.loss-dot").count() == 1 and page.locator("#curves circle.acc-dot").count() == 1
+    assert "100%" in page.text_content("#curves")  # accuracy has its own axis
+    select = page.locator("#loss-fn")
+    assert page.evaluate("s => s.scrollWidth <= s.clientWidth + 24", select.element_handle())  # not clipped
+    page.select_option("#optimizer", "adam")
+    wait_until(page, "!document.getElementById('lr-note').hidden")
+    assert "adam's usual rate" in page.text_content("#lr-note") and "was 0.3" in page.text_content("#lr-note")
+    page.fill("#lr", "0.05")
+    page.press("#lr", "Enter")
+    wait_until(page, "window.micrograd.page.state.settings.lr === 0.05")
+    page.select_option("#optimizer", "sgd")
+    wait_until(page, "!document.getElementById('lr-note').hidden")
+    assert "kept at 0.05" in page.text_content("#lr-note") and page.input_value("#lr") == "0.05"
+    page.fill("#samples", "60")
+    page.press("#samples", "Enter")
+    wait_until(page, "document.querySelectorAll('circle.point').length === 60")
+    box = page.locator("#points").bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 30)
+    wait_until(page, "document.querySelectorAll('circle.point').length === 61")
+    assert page.input_value("#samples") == "61"  # the field follows the count
+    page.wait_for_selector("#network svg")
+    network, svg = page.locator("#network").bounding_box(), page.locator("#network svg").bounding_box()
+    assert svg["y"] + svg["height"] <= network["y"] + network["height"] + 1  # its lowest neurons are not cut
+    save_screenshot(page, "explorer-1024")
+    assert errors == []
+    context.close()

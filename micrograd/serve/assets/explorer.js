@@ -153,6 +153,7 @@
       loss.dataset.value = accuracy.dataset.value = "";
     }
     $("n-points").textContent = doc.points.length;
+    if (document.activeElement !== $("samples")) $("samples").value = doc.points.length; // follows clicks too
   }
 
   // The decision regions: one pixel per lattice point, scaled up smoothly by the browser.
@@ -198,34 +199,46 @@
     svg.innerHTML = parts.join("");
   }
 
-  // Loss and accuracy per step; long runs are thinned to at most 600 drawn points.
+  // Loss (left axis, from 0 to its largest value) and accuracy (right axis, 0-100 %) per step;
+  // long runs are thinned to at most 600 drawn points; the first steps are drawn as dots too.
   function drawCurves() {
     const svg = $("curves");
     const n = page.loss.length;
-    const W = 420, H = 150, left = 40, top = 8;
+    const W = 420, H = 150, left = 40, right = 38, top = 8;
     if (!n) {
       svg.innerHTML = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="axis">press Step or Play</text>`;
       return;
     }
-    const top_loss = page.loss.reduce((a, b) => Math.max(a, b), 0) || 1; // no spread: runs get long
+    const topLoss = page.loss.reduce((a, b) => Math.max(a, b), 0) || 1; // no spread: runs get long
     const stride = Math.max(1, Math.ceil(n / 600));
-    const xAt = (i) => left + (n === 1 ? 0 : (i / (n - 1)) * (W - left - 8));
-    const line = (values, high) => {
-      const pts = [];
-      for (let i = 0; i < values.length; i += stride) pts.push(`${xAt(i).toFixed(1)},${(top + (1 - values[i] / high) * (H - top)).toFixed(1)}`);
-      const i = values.length - 1;
-      pts.push(`${xAt(i).toFixed(1)},${(top + (1 - values[i] / high) * (H - top)).toFixed(1)}`);
-      return pts.join(" ");
+    const xAt = (i) => left + (n === 1 ? (W - left - right) / 2 : (i / (n - 1)) * (W - left - right));
+    const yAt = (value, high) => top + (1 - value / high) * (H - top);
+    const shown = (values) => {
+      const at = [];
+      for (let i = 0; i < values.length; i += stride) at.push(i);
+      if (at[at.length - 1] !== values.length - 1) at.push(values.length - 1);
+      return at;
     };
-    let parts = [
-      `<line class="axis-line" x1="${left}" y1="${H}" x2="${W - 8}" y2="${H}"/>`,
+    const line = (values, high, kind) => {
+      const at = shown(values);
+      const pts = at.map((i) => `${xAt(i).toFixed(1)},${yAt(values[i], high).toFixed(1)}`).join(" ");
+      const dots = at.length <= 20
+        ? at.map((i) => `<circle class="${kind}-dot" cx="${xAt(i).toFixed(1)}" cy="${yAt(values[i], high).toFixed(1)}" r="2.5"/>`).join("")
+        : "";
+      return `<polyline class="${kind}-line" points="${pts}"/>${dots}`;
+    };
+    const parts = [
+      `<line class="axis-line" x1="${left}" y1="${H}" x2="${W - right}" y2="${H}"/>`,
       `<line class="axis-line" x1="${left}" y1="${top}" x2="${left}" y2="${H}"/>`,
-      `<text class="axis" x="${left - 4}" y="${top + 8}" text-anchor="end">${top_loss.toPrecision(3)}</text>`,
-      `<text class="axis" x="${left - 4}" y="${H}" text-anchor="end">0</text>`,
-      `<text class="axis" x="${W - 8}" y="${H + 14}" text-anchor="end">step ${n}</text>`,
-      `<polyline class="loss-line" points="${line(page.loss, top_loss)}"/>`,
+      `<line class="axis-line" x1="${W - right}" y1="${top}" x2="${W - right}" y2="${H}"/>`,
+      `<text class="axis loss-axis" x="${left - 4}" y="${top + 8}" text-anchor="end">${topLoss.toPrecision(3)}</text>`,
+      `<text class="axis loss-axis" x="${left - 4}" y="${H}" text-anchor="end">0</text>`,
+      `<text class="axis acc-axis" x="${W - right + 4}" y="${top + 8}">100%</text>`,
+      `<text class="axis acc-axis" x="${W - right + 4}" y="${H}">0%</text>`,
+      `<text class="axis" x="${W - right}" y="${H + 14}" text-anchor="end">step ${n}</text>`,
+      line(page.loss, topLoss, "loss"),
     ];
-    if (page.accuracy.length) parts.push(`<polyline class="acc-line" points="${line(page.accuracy, 1)}"/>`);
+    if (page.accuracy.length) parts.push(line(page.accuracy, 1, "acc"));
     svg.innerHTML = parts.join("");
   }
 
@@ -448,7 +461,26 @@
   }
 
   function changeSetting(key, value) {
-    change("settings", { settings: { [key]: value } });
+    return change("settings", { settings: { [key]: value } });
+  }
+
+  // A new optimiser comes with its own usual learning rate unless the learner typed one
+  // since the last change: either way the page says which rate is in use now.
+  async function changeOptimizer() {
+    const typed = page.typedLr;
+    const before = page.state ? page.state.settings.lr : null;
+    const chosen = $("optimizer").value;
+    const ok = await change("settings", { settings: typed === undefined ? { optimizer: chosen } : { optimizer: chosen, lr: typed } });
+    const now = page.state ? page.state.settings.lr : null;
+    const note = $("lr-note");
+    if (!ok || now === null) return;
+    note.hidden = false;
+    note.textContent =
+      typed !== undefined
+        ? `learning rate kept at ${now}, the one you typed`
+        : now !== before
+          ? `learning rate set to ${now}, ${chosen}'s usual rate (was ${before}); type another to change it`
+          : `learning rate still ${now}`;
   }
 
   function saveSession() {
@@ -489,9 +521,15 @@
       page.selected = null;
       change("clear");
     });
-    for (const id of ["dataset", "optimizer", "activation"]) $(id).addEventListener("change", () => changeSetting(id, $(id).value));
+    for (const id of ["dataset", "activation"]) $(id).addEventListener("change", () => changeSetting(id, $(id).value));
+    $("optimizer").addEventListener("change", changeOptimizer);
     $("loss-fn").addEventListener("change", () => changeSetting("loss", $("loss-fn").value));
-    for (const id of ["lr", "l2", "samples", "seed"]) $(id).addEventListener("change", () => changeSetting(id, numberOrText($(id).value)));
+    for (const id of ["l2", "samples", "seed"]) $(id).addEventListener("change", () => changeSetting(id, numberOrText($(id).value)));
+    $("lr").addEventListener("change", async () => {
+      const value = numberOrText($("lr").value);
+      if (await changeSetting("lr", value)) page.typedLr = page.state.settings.lr;
+      $("lr-note").hidden = true;
+    });
     $("hidden").addEventListener("change", () => changeSetting("hidden", $("hidden").value));
     $("weight").addEventListener("change", () => {
       page.weightTrace = [];
