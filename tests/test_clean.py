@@ -123,6 +123,110 @@ def test_a_machine_path_anywhere_is_refused_naming_where(tmp_path, place):
     assert line.startswith(f"{path}: machine path in {where}"), line
 
 
+def _error(**fields):
+    return lambda nb: nb["cells"][1]["outputs"].append(
+        {"output_type": "error", "ename": "OSError", "evalue": "", "traceback": [], **fields}
+    )
+
+
+def _attachment(name, bundle):
+    return lambda nb: nb["cells"][0].update(attachments={name: bundle})
+
+
+MORE_PLACES = {
+    "error evalue": _error(evalue="[Errno 2] No such file: '/home/me/data.csv'"),
+    "error ename": _error(ename="/tmp/x"),
+    "coloured traceback": _error(traceback=["\x1b[0;32m/home/me/.venv/lib/python3.11/site.py\x1b[0m in f()"]),
+    "traceback as text": _error(traceback="File /root/x.py, line 1"),
+    "attachment name": _attachment("/home/me/shot.png", {"image/png": "AAAA"}),
+    "attachment svg": _attachment("a.svg", {"image/svg+xml": "<svg><!-- /Users/me/a.svg --></svg>"}),
+    "attachment text": _attachment("a.txt", {"text/plain": ["from c:\\users\\me"]}),
+}
+
+# Where a machine puts its files, as notebooks have shown them.
+MACHINE_PATHS = [
+    "/var/tmp/pytest-of-me/x.png",
+    "/var/folders/xy/T/tmp1234/x.png",
+    "/private/var/folders/x",
+    "/private/tmp/x",
+    "/mnt/c/Users/me/notebooks",
+    "/mnt/d/data",
+    "c:\\users\\me\\x.ipynb",
+    "C:\\Users\\Me",
+    "d:\\data\\x.csv",
+    "C:\\\\Users\\\\me",  # as JSON doubles it
+    "e:/projects/x",
+    "C:/Users/me",
+    "/home/me",
+    "/root/x",
+    "/work/x",
+    "/tmp/x",
+    "/Users/me",
+    "File \"/home/me/x.py\", line 3",
+    "\x1b[0;32m/tmp/x\x1b[0m",
+]
+
+NOT_MACHINE_PATHS = [
+    "https://example.org/home/x",
+    "notebooks/tmp/x",
+    "a ratio 3:/4",
+    "x[:, 1]",
+    "std::vector",
+    "10:30/11:45",
+    "http://localhost/tmp/",
+    "data/var/tmp",
+    "np.random",
+    "see docs/Users/guide",
+]
+
+
+@pytest.mark.parametrize("place", sorted(MORE_PLACES))
+def test_a_machine_path_in_an_error_or_an_attachment_is_refused(tmp_path, place):
+    nb = notebook()
+    MORE_PLACES[place](nb)
+    assert clean.machine_paths(nb), place
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps(nb))
+    result = run(str(path))
+    assert result.returncode == 1 and "machine path in cell" in result.stderr
+
+
+@pytest.mark.parametrize("text", MACHINE_PATHS)
+def test_every_kind_of_machine_path_is_found(text):
+    nb = notebook()
+    nb["cells"][1]["outputs"][0]["text"] = f"saved to {text}\n"
+    assert clean.machine_paths(nb), text
+
+
+@pytest.mark.parametrize("text", NOT_MACHINE_PATHS)
+def test_text_that_only_looks_like_a_path_is_not_refused(text):
+    nb = notebook()
+    nb["cells"][1]["outputs"][0]["text"] = f"{text}\n"
+    assert clean.machine_paths(nb) == [], text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(MACHINE_PATHS),
+    st.text(st.characters(blacklist_characters="\\/"), max_size=10),
+    st.sampled_from(["text", "evalue", "traceback", "attachment", "source", "svg"]),
+)
+def test_a_machine_path_with_any_text_before_it_is_found_in_any_place(path, before, place):
+    nb = notebook()
+    text = f"{before} {path}"
+    if place == "text":
+        nb["cells"][1]["outputs"][0]["text"] = text
+    elif place in ("evalue", "traceback"):
+        _error(**{place: text if place == "evalue" else [text]})(nb)
+    elif place == "attachment":
+        _attachment("x.txt", {"text/plain": text})(nb)
+    elif place == "svg":
+        _attachment("x.svg", {"image/svg+xml": f"<svg>{text}</svg>"})(nb)
+    else:
+        nb["cells"][0]["source"] = text
+    assert clean.machine_paths(nb)
+
+
 def test_a_base64_image_is_not_searched_for_paths():
     nb = notebook()
     nb["cells"][1]["outputs"].append(
