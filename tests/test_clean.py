@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from signals import child_with_default_signals
 from strategies import json_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,7 +423,7 @@ def test_a_kill_during_the_rewrite_leaves_the_old_or_the_new_notebook_never_half
     path = tmp_path / "big.ipynb"
     for k in range(KILLS):
         path.write_text(original)
-        process = subprocess.Popen(
+        process = child_with_default_signals(
             [sys.executable, str(SCRIPT), str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(rng.uniform(0.05, 0.6))

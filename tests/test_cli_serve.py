@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from signals import child_with_default_signals
 
 from micrograd.cli import main
 from micrograd.serve.server import ExplorerServer
@@ -19,7 +20,7 @@ from micrograd.serve.server import ExplorerServer
 
 def start(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
+    return child_with_default_signals(  # SIGINT at its default even when this run inherited it ignored
         [sys.executable, "-m", "micrograd", "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
