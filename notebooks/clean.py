@@ -21,6 +21,9 @@ What it does to each notebook:
   machine path (/work/, /tmp/, /var/tmp/, /root/, /home/, /Users/, WSL's /mnt/c/, any
   C:\\ or c:/ path), which would tell readers about the machine that ran it.
 
+`make notebooks` runs JupyterLab with notebooks/jupyter_server_config.py, which makes
+`pre_save_hook` Jupyter's pre-save hook: every save from JupyterLab is cleaned the same way.
+
 Every file is processed even when one is bad; each problem is one line on stderr, naming the
 file (not JSON, not a notebook, missing or wrongly typed keys, nested too deeply, missing,
 a directory), and the exit status is then 1 (2 for an unknown option). A notebook is
@@ -130,6 +133,24 @@ def machine_paths(nb: dict) -> list[str]:
                 start = max(0, match.start() - 30)
                 found.append(f"{where}: ...{text[start : match.end() + 30]!r}...")
     return found
+
+
+def pre_save_hook(model: dict, path: str = "", contents_manager=None, **kwargs) -> None:
+    """Jupyter's pre-save hook (``ContentsManager.pre_save_hook``): clean a notebook before
+    JupyterLab writes it, so what a learner's autosave writes is what this script writes.
+    Anything that is not a notebook this script understands is saved as it is; a machine
+    path cannot be cleaned away, so it is logged (``make lint`` will name it)."""
+    if not isinstance(model, dict) or model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    nb = model["content"]
+    try:
+        check_notebook(nb)
+    except NotANotebook:
+        return
+    clean(nb)
+    log = getattr(contents_manager, "log", None)
+    for problem in machine_paths(nb) if log is not None else ():
+        log.warning("%s: machine path in %s (make lint will refuse it)", path, problem)
 
 
 def dumps(nb: dict) -> str:

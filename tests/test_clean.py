@@ -439,3 +439,104 @@ def test_a_kill_during_the_rewrite_leaves_the_old_or_the_new_notebook_never_half
             assert left == []
         for name in left:
             os.unlink(tmp_path / name)
+
+
+# --------------------------------------------------------------------------- saved from JupyterLab, saved clean
+
+
+def dirty_run() -> dict:
+    """A notebook as a learner's run leaves it: new execution counts, timing metadata, a tqdm
+    bar's widget output, widget state, carriage-return progress."""
+    nb = notebook()
+    cell = nb["cells"][1]
+    cell["execution_count"] = 7
+    cell["outputs"].append(
+        {"output_type": "display_data", "data": {clean.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "0%"},
+         "metadata": {}}
+    )  # fmt: skip
+    cell["outputs"].append({"name": "stdout", "output_type": "stream", "text": "epoch 1\repoch 2\repoch 3\n"})
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    return nb
+
+
+def test_the_pre_save_hook_cleans_what_jupyter_saves(tmp_path):
+    pytest.importorskip("jupyter_server")
+    import nbformat
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook=clean.pre_save_hook)
+    manager.save({"type": "notebook", "format": "json", "content": nbformat.from_dict(dirty_run())}, "run.ipynb")
+    result = run("--check", str(tmp_path / "run.ipynb"))
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "run.ipynb").read_text())
+    assert saved["cells"][1]["execution_count"] == 7  # the learner's run is kept, only the noise goes
+    manager.save({"type": "file", "format": "text", "content": "not a notebook"}, "notes.txt")  # left alone
+    assert (tmp_path / "notes.txt").read_text() == "not a notebook"
+
+
+def test_the_pre_save_hook_leaves_what_it_does_not_understand_alone():
+    for model in ({}, {"type": "notebook"}, {"type": "notebook", "content": "x"}, {"type": "notebook", "content": {}},
+                  {"type": "notebook", "content": {"nbformat": 3, "cells": []}}, None, []):  # fmt: skip
+        clean.pre_save_hook(model=model, path="x.ipynb", contents_manager=None)
+
+
+def test_make_notebooks_passes_the_config_that_sets_the_hook():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nnotebooks:") :].split("\n\n")[0]
+    assert "--config=notebooks/jupyter_server_config.py" in recipe
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("jupyter_server_config.py", path=str(ROOT / "notebooks")).load_config()
+    hook = config.ContentsManager.pre_save_hook
+    assert callable(hook) and hook.__name__ == "pre_save_hook"
+
+
+def test_a_notebook_saved_through_jupyterlab_passes_the_check(tmp_path):
+    """The whole way: JupyterLab started with the Makefile's config, a notebook saved through
+    its contents API as the page saves it, then `clean.py --check`."""
+    pytest.importorskip("jupyterlab")
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "t" * 32
+    jupyter = Path(sys.executable).with_name("jupyter")
+    server = subprocess.Popen(
+        [str(jupyter), "lab", str(tmp_path), f"--config={ROOT / 'notebooks' / 'jupyter_server_config.py'}",
+         "--no-browser", f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         "--allow-root", "--ServerApp.ip=127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/run.ipynb"
+        headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+        body = json.dumps({"type": "notebook", "format": "json", "content": dirty_run()}).encode()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    assert response.status in (200, 201)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        try:
+            server.communicate(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+    result = run("--check", str(tmp_path / "run.ipynb"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_clean_removes_the_test_artifacts():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nclean:") :].split("\n\n")[0]
+    assert "test-artifacts" in recipe.split()
+    assert "test-artifacts/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
