@@ -253,6 +253,8 @@ class _Writer:
         # Terms bounding what backward() adds into constants (None: not asked for).
         self.constant_edges: list[str] | None = None
         self.amplification: dict[Value, float] = {}
+        self.invariant: set[str] = set()  # names whose values never change in a loop (a batch's parameters)
+        self.hoisted: list[str] | None = None  # bounds computed once, before the loop, from `invariant` alone
 
     def helper(self, function: Callable, op: Op, kind: str) -> str:
         """The name under which generated code calls `function` (an op's own rule)."""
@@ -339,8 +341,10 @@ class _Writer:
         """A term no smaller than what `node`'s edges into constants add to any constant's grad.
 
         |local| * |grad| on the edge, times how much the constant's own graph can multiply
-        it on the way to its leaves (at least 1: the constant's grad itself). An overflowing
-        or NaN local derivative makes the term inf or NaN too. Never written as a ``+=`` line:
+        it on the way to its leaves (at least 1: the constant's grad itself), written as
+        ``bound * grad * grad``: never smaller where it matters (an overflow needs |grad|
+        near 1 or above) and never negative, so terms cannot cancel. An overflowing or NaN
+        local derivative makes the term inf or NaN too. Never written as a ``+=`` line:
         these edges carry no gradient anyone reads; the term only tells when to let the
         engine say what overflowed.
         """
@@ -357,7 +361,19 @@ class _Writer:
             self.helpers["_abs"] = abs
             self.helpers["_inf"] = math.inf
             bound = factors[0] if len(factors) == 1 else f"({' + '.join(factors)})"
-            self.constant_edges.append(f"{bound} * _abs({grad})")
+            if self.hoisted is not None and all(
+                local.text in self.invariant or _is_number(local.text)
+                for parent, local in zip(node.parents, locals_)
+                if parent not in g
+            ):  # a neuron's edges into the pixels: their locals are its weights, fixed for a whole batch
+                line = next((line for line in self.hoisted if line.endswith(f" = {bound}")), None)
+                if line is None:
+                    line = f"_bound{len(self.hoisted) + 1} = {bound}"
+                    self.hoisted.append(line)
+                bound = line.split(" = ", 1)[0]
+            # |local| * |grad| is no larger than bound * grad * grad once |grad| >= 1, and below 1
+            # neither can overflow with a finite bound: the same alarm without another call.
+            self.constant_edges.append(f"{bound} * {grad} * {grad}")
 
     def _locals(self, node: Value, lines: list[str], indent: str) -> list[_Code]:
         op = node.op
@@ -395,6 +411,24 @@ class _Writer:
             lines.append(f"{indent}{target} {op if k == 0 else '+='} {' + '.join(terms[k : k + 50])}")
         lines[0] += f"  # {why}"
         return lines
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _constant_edge_lines(terms: list[str], indent: str) -> list[str]:
+    """``_check = _check + 2.0 * (...)``: the bounds on the edges into constants, 20 a line.
+    2.0: room for rounding (a false alarm only asks the engine, which then says it is fine)."""
+    lines = []
+    for k in range(0, len(terms), 20):
+        why = "  # and from the edges into constants, as backward() checks them" if k == 0 else ""
+        lines.append(f"{indent}_check = _check + 2.0 * ({' + '.join(terms[k : k + 20])}){why}")
+    return lines
 
 
 def _amplification(node: Value, known: dict[Value, float]) -> float:
@@ -563,10 +597,7 @@ def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compile
     lines.append("    # backward: one line per edge, in backward()'s order")
     lines += _zeroed([x for x in inputs if writer.reaches_wrt.get(x)], writer, "    ")
     writer.backward(order, "1.0", lines, "    ")
-    terms = writer.constant_edges
-    for k in range(0, len(terms), 20):  # 2.0 *: room for rounding; a false alarm only asks the engine
-        why = "  # and from the edges into constants, as backward() checks them" if k == 0 else ""
-        lines.append(f"    _check = _check + 2.0 * ({' + '.join(terms[k : k + 20])}){why}")
+    lines += _constant_edge_lines(writer.constant_edges, "    ")
     grads = ", ".join("g_" + name if writer.reaches_wrt.get(x) else "0.0" for x, name in zip(inputs, names))
     lines.append(f"    return {writer.code[root].text}, [{grads}], _check")
     source, function = _build(lines, writer.helpers, "forward_backward")
@@ -606,6 +637,11 @@ class TrainingProgram:
 
     The loss's graph depends on the label (hinge multiplies by it, cross-entropy picks the
     label's logit), so the code has one block per label value, each recorded once.
+
+    `backward()` also sends gradients into the pixels and the loss's constants, and raises
+    where one overflows; those edges get no lines here, but `check` includes a bound on
+    each (a neuron's is its weights' sizes, computed once per batch, times its gradient),
+    so the step then goes to the engine too and raises the engine's error.
     """
 
     def __init__(self, source: str, function: Callable) -> None:
@@ -663,9 +699,13 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     writer.runtime_max = runtime_max
     writer.code.update({p: _Code(writer.names[p]) for p in params})
     names = [writer.names[p] for p in params]
+    writer.invariant = set(names)
+    writer.hoisted = []
     lines = ["def train_batch(_params, _batch, _seed):", f"    {', '.join(names)}, = _params"]
     lines += _zeroed(params, writer, "    ")
-    lines += ["    _terms = []", "    _outputs = []", "    _check = 0.0", "    for _x, _y in _batch:"]
+    lines += ["    _terms = []", "    _outputs = []", "    _check = 0.0"]
+    loop = len(lines)  # the bounds on the edges into the pixels go here, once per batch
+    lines.append("    for _x, _y in _batch:")
     lines.append(f"        {', '.join(writer.names[x] for x in xs)}, = _x")
     writer.forward(network, lines, "        ")
     outputs = [writer.code[z].text for z in row]
@@ -677,11 +717,14 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
         writer.checked = []
         writer.forward(order, lines, "            ")
         lines += writer.check_lines("            ", op="+=")
+        writer.constant_edges = []  # backward() reaches the pixels and the loss's constants too
         writer.backward(order, "_seed", lines, "            ")
+        lines += _constant_edge_lines(writer.constant_edges, "            ")
         lines.append(f"            _terms.append({writer.code[order[-1]].text})")
     lines += ["        else:", "            raise _unknown_label(_y)"]
     grads = ", ".join("g_" + name if writer.reaches_wrt.get(p) else "0.0" for p, name in zip(params, names))
     lines.append(f"    return _terms, _outputs, [{grads}], _check")
+    lines[loop:loop] = ["    " + line for line in writer.hoisted]
     writer.helpers["_unknown_label"] = lambda y: ValueError(f"label {y!r} was not among the labels compiled for")
     source, function = _build(lines, writer.helpers, "train_batch")
     return TrainingProgram(source, function)
@@ -701,7 +744,10 @@ def _joint_order(outputs: Sequence[Value]) -> list[Value]:
 
 def _check_model_data_independent(model, example, params, xs, row) -> None:
     nearby = [Value(_nearby(_checked(v))) for v in example]
-    out = model(nearby)
+    try:
+        out = model(nearby)
+    except (ArithmeticError, ValueError):
+        return  # the model is not defined nearby (it overflows there): nothing to compare, as in compile()
     other = [out] if isinstance(out, Value) else list(out)
     here = _structure(_joint_order(row), [*params, *xs])
     there = _structure(_joint_order(other), [*params, *nearby])

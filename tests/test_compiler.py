@@ -487,3 +487,52 @@ def test_compiled_and_backward_agree_errors_included_with_constants_of_any_size(
         return root.data, [a.grad]
 
     assert outcome(lambda: compiled(x)) == outcome(by_engine)
+
+
+# --------------------------------------------------------------------------- fit(compile=True): errors as the engine's
+
+
+def _train_outcome(compiled: bool, scales: list[float], x: float, label: int, activation: str):
+    from micrograd.nn import MLP
+    from micrograd.optim import SGD
+    from micrograd.train import fit
+
+    model = MLP(1, [2, 1], activation=activation, seed=0)
+    for p, scale in zip(model.parameters(), scales * 10):
+        p.data = p.data * scale
+    try:
+        fit(model, [[x]], [label], loss="hinge", optimizer=SGD(model.parameters(), lr=1e-300), steps=1, l2=0.0,
+            progress=False, compile=compiled)  # fmt: skip
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__, str(error)
+    return [bits(p.data) for p in model.parameters()], [bits(p.grad) for p in model.parameters()]
+
+
+def test_a_training_step_whose_pixel_gradient_overflows_raises_as_the_engine_does():
+    # x = 1e-200 through two weights of 1e200: the output is finite, every parameter's gradient
+    # too, but the input's gradient is 1e400, and backward() raises there.
+    from micrograd.nn import MLP
+    from micrograd.optim import SGD
+    from micrograd.train import fit
+
+    outcomes = []
+    for compiled in (False, True):
+        model = MLP(1, [1, 1], activation="linear", seed=0)
+        for p in model.parameters():
+            p.data = 1e200 if p.label.startswith("w") else 0.0
+        with pytest.raises(micrograd.GradientOverflowError) as caught:
+            fit(model, [[1e-200]], [-1], loss="hinge", optimizer=SGD(model.parameters(), lr=1e-300), steps=1,
+                l2=0.0, progress=False, compile=compiled)  # fmt: skip
+        outcomes.append(str(caught.value))
+    assert outcomes[0] == outcomes[1] and "the leaf 1e-200" in outcomes[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([1.0, 1e-200, 1e100, 1e150, 1e200, -1e154, 1e300]), min_size=1, max_size=4),
+    st.sampled_from([1e-300, 1e-200, 1e-100, 0.5, 1e100, 1e200]),
+    st.sampled_from([-1, 1]),
+    st.sampled_from(["linear", "relu", "tanh"]),
+)
+def test_a_training_step_compiled_or_not_ends_the_same_way(scales, x, label, activation):
+    assert _train_outcome(True, scales, x, label, activation) == _train_outcome(False, scales, x, label, activation)
