@@ -428,3 +428,17 @@ def test_any_refused_request_in_any_sequence_leaves_the_session_as_it_was(data):
             assert whole_state(session) == before, (kind, body)
         # whatever happened, the next plain request is answered
         _ENDPOINTS["state"](sessions, {"session": key})
+
+
+@pytest.mark.parametrize("view", ["network", "steps", "graph"])
+def test_a_view_of_a_model_that_overflows_is_a_4xx_not_a_500(view):
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    neuron = session.run.model.layers[0].neurons[0]
+    for p in [*neuron.w, neuron.b]:
+        p.data = 1.5e308  # as training that diverged unnoticed could leave it
+    point = next(i for i, (x, y, _) in enumerate(session.points) if x > 0.3 and y > 0.3)
+    before = whole_state(session)
+    with pytest.raises(BadRequest, match="overflows a float") as caught:
+        _ENDPOINTS[view](sessions, {"session": key, "point": point})
+    assert caught.value.status == 409 and whole_state(session) == before

@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-from micrograd.serve.session import BadRequest, Session, Settings
+from micrograd.serve.session import BadRequest, Conflict, Session, Settings
 from micrograd.serve.views import graph_view, network_view, steps_view
 
 MAX_BODY = 8 * 1024 * 1024  # bytes: a saved session (largest model, 500 points, 200,000 steps of curves) fits
@@ -377,7 +377,11 @@ def _view(draw: Callable) -> Callable[[Sessions, dict], dict]:
         with _locked(session):
             model, settings, points = session.snapshot()
             steps = len(session.run.loss)
-        doc = draw(model, settings, points, body)
+        try:
+            doc = draw(model, settings, points, body)
+        except ArithmeticError as error:  # the model's numbers overflow on this point: say so, as a 4xx
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise Conflict(f"the model's forward or backward pass overflows a float here ({message})") from None
         doc["at_step"] = steps
         return doc
 
