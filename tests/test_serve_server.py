@@ -384,6 +384,9 @@ def test_a_body_left_unread_closes_the_connection_never_becomes_a_request(client
         "evil.com:[::1]",
         "localhost\t:80",
         "local host",
+        "]127.0.0.1",  # is_loopback once stripped brackets from both ends
+        "]::1[",
+        "127.0.0.1]",
     ],
 )
 def test_a_host_that_only_looks_local_is_403(client, host):
@@ -452,3 +455,69 @@ def test_a_refused_request_through_http_leaves_the_session_as_it_was(client):
     assert status == 400 and "weight" in doc["error"]
     assert snapshot(client, session) == before
     assert client.ok("state", session=session, weight=last)["optimizer"]["index"] == last
+
+
+# --------------------------------------------------------------------------- open-ended: any Host, any Content-Length
+
+import ipaddress  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from micrograd.serve.server import ExplorerServer, _split_host  # noqa: E402
+
+_HOST_PARTS = st.sampled_from(
+    ["[", "]", ":", "::1", "127.0.0.1", "localhost", "evil.com", ".", "%", "80", "+", " ", "x", "[::1]"]
+)
+
+
+def _is_literal_host(text: str) -> bool:
+    """What a Host header may be here: a loopback name or an IP literal, with a port of digits."""
+    name, port = text, ""
+    if text.startswith("["):
+        end = text.find("]")
+        name, rest = text[1:end], text[end + 1 :]
+        if end < 0 or (rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii())):
+            return False
+        try:
+            return ipaddress.ip_address(name).version == 6 and "%" not in name
+        except ValueError:
+            return False
+    if text.count(":") == 1:
+        name, port = text.split(":")
+        if not (port.isascii() and port.isdigit()):
+            return False
+    if name in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(name).version == 4
+    except ValueError:
+        return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_HOST_PARTS, max_size=6).map("".join), st.text(max_size=12)))
+def test_only_a_loopback_name_or_an_ip_literal_is_an_accepted_host(text):
+    server = ExplorerServer.__new__(ExplorerServer)  # host_allowed alone: no socket
+    server.host = "127.0.0.1"
+    name = _split_host(text)
+    if name is not None and server.host_allowed(name):
+        assert _is_literal_host(text), (text, name)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(codec="latin-1", blacklist_characters="\r\n"), min_size=1, max_size=8))
+def test_any_content_length_but_plain_digits_is_refused(client, length):
+    received = raw_exchange(
+        client,
+        (
+            f"POST /api/session HTTP/1.1\r\nHost: {client.host}\r\nX-Micrograd-Token: {client.server.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{{}}"
+        ).encode("latin-1"),
+    )
+    plain = length.strip(" \t")
+    if plain.isascii() and plain.isdigit() and int(plain) == 2:
+        assert received.startswith(b"HTTP/1.1 200")
+    else:
+        assert not received.startswith(b"HTTP/1.1 200"), (length, received[:100])
+        assert received.count(b"HTTP/1.1 ") <= 1

@@ -81,8 +81,10 @@ def is_loopback(host: str) -> bool:
     """Whether `host` (a name or an address) only reaches this machine."""
     if host in LOOPBACK_NAMES:
         return True
+    if host.startswith("[") and host.endswith("]"):  # "[::1]"; never strip() ("]127.0.0.1" is no address)
+        host = host[1:-1]
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
