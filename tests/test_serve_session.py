@@ -442,3 +442,22 @@ def test_a_view_of_a_model_that_overflows_is_a_4xx_not_a_500(view):
     with pytest.raises(BadRequest, match="overflows a float") as caught:
         _ENDPOINTS[view](sessions, {"session": key, "point": point})
     assert caught.value.status == 409 and whole_state(session) == before
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_a_refused_change_of_optimiser_keeps_the_old_optimiser_object_and_state(optimizer):
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    session.step(3, budget=60)
+    old = session.run.optimizer
+    before = whole_state(session)
+
+    def refused(*args):  # the answer refused after the change was made (what any later check may do)
+        raise BadRequest("refused after the change")
+
+    session.checked_state = refused
+    with pytest.raises(BadRequest, match="refused after the change"):
+        _ENDPOINTS["settings"](sessions, {"session": key, "settings": {"optimizer": optimizer}})
+    del session.checked_state
+    assert session.run.optimizer is old and type(old).__name__ == "SGD" and whole_state(session) == before
+    _ENDPOINTS["step"](sessions, {"session": key, "steps": 1})  # and it trains on as before

@@ -255,15 +255,17 @@ class Session:
             self._runs,
             run,
             self.names,
+            run.model,
+            run.optimizer,  # the object: a change of optimiser replaces it
             [p.data for p in params],
             [p.grad for p in params],
-            dict(vars(run.optimizer)),
+            dict(vars(run.optimizer)),  # and its state: a step or a new rate changes it in place
             (list(run.loss), list(run.accuracy), run.grads, run.before),
         )
         try:
             yield
         except BaseException:
-            settings, points, view, runs, run, names, data, grads, optimizer, curves = kept
+            (settings, points, view, runs, run, names, model, optimizer, data, grads, state, curves) = kept
             self.settings, self.points, self.view, self._runs, self.run, self.names = (
                 settings,
                 points,
@@ -272,10 +274,11 @@ class Session:
                 run,
                 names,
             )
-            for p, d, g in zip(run.model.parameters(), data, grads):
+            run.model, run.optimizer = model, optimizer
+            for p, d, g in zip(model.parameters(), data, grads):
                 p.data, p.grad = d, g
-            vars(run.optimizer).clear()
-            vars(run.optimizer).update(optimizer)
+            vars(optimizer).clear()
+            vars(optimizer).update(state)
             run.loss, run.accuracy, run.grads, run.before = curves
             raise
 
