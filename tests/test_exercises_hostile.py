@@ -383,3 +383,16 @@ def test_the_equals_bug_itself_passes_in_either_order():
 
 def test_math_is_used():  # keeps the import honest for the linters
     assert math.isfinite(1.0)
+
+
+@pytest.mark.parametrize("a", [1.0, 0.0, 1 - 2**-53])
+def test_a_wrong_answer_where_the_first_sigmoid_saturates_gets_its_verdict(a):
+    # σ(z) = 1.0 exactly past z ≈ 37: its slope a(1 − a) is 0, and a known mistake divides by it.
+    context = {"a_prev": Value(a), "w_L": Value(0.5), "a_L": Value(0.7), "y": 0.0, "x": 1.5}
+    right = solution("04.dC-db", **context)
+    assert check("04.dC-db", right, **context).ok
+    for wrong in (0.3, -1.0, right + 1.0, 10**400, Raises()):
+        verdict = check("04.dC-db", wrong, **context)
+        assert verdict.ok is False and isinstance(verdict.message, str)
+    half = check("04.dC-db", right / 2, **context)  # the other mistakes are still told apart
+    assert abs(right) < 1e-6 or "factor 2" in half.message

@@ -6,6 +6,8 @@ notebook's live values; judges name the slips that 3Blue1Brown-style notes commo
 
 from __future__ import annotations
 
+import math
+
 from micrograd.engine import Value
 from micrograd.exercises._core import exercise, judge_number
 
@@ -42,7 +44,10 @@ def _bias_mistakes(a_prev: Value, w_L: Value, a_L: Value, y: float, x: float) ->
         right * x: "that is ∂C₀/∂w⁽ᴸ⁻¹⁾: the weight is multiplied by a⁽ᴸ⁻²⁾, but the bias is added, "
         "so ∂z⁽ᴸ⁻¹⁾/∂b⁽ᴸ⁻¹⁾ = 1.",
         right / 2: "a factor 2 is missing: ∂C₀/∂a⁽ᴸ⁾ = 2(a⁽ᴸ⁾ − y).",
-        right / _sigmoid_slope(a_prev): "σ'(z⁽ᴸ⁻¹⁾) is missing: the bias enters before the first sigmoid.",
+        # a saturated sigmoid has slope 0 (nothing to divide by): then this mistake is not told apart
+        (right / _sigmoid_slope(a_prev) if _sigmoid_slope(a_prev) else math.nan): (
+            "σ'(z⁽ᴸ⁻¹⁾) is missing: the bias enters before the first sigmoid."
+        ),
         through_w: "that is ∂C₀/∂b⁽ᴸ⁾, the last layer's bias; b⁽ᴸ⁻¹⁾ is one layer further back.",
     }
     if x == 1.0:  # with input 1 the weight and the bias of the first layer have the same gradient
