@@ -51,10 +51,10 @@ demo: $(VENV)/.installed-plot
 # JupyterLab on the notebooks, in your browser. `make notebooks LAB_ARGS=--no-browser`
 # only starts the server (it prints the URL to open). JupyterLab refuses to run as root
 # without --allow-root: containers often run as root, so it is passed there.
-# notebooks/lab-settings saves widget state with the notebook, so that a notebook reopened
-# without a running kernel still shows its step-through where the learner left it.
+# Every save (autosave too) is cleaned by notebooks/clean.py, through the pre-save hook that
+# notebooks/jupyter_server_config.py sets: a notebook merely run still passes `make lint`.
 notebooks: $(VENV)/.installed-notebooks graphviz
-	$(VENV)/bin/jupyter lab notebooks/ --LabApp.app_settings_dir=notebooks/lab-settings \
+	$(VENV)/bin/jupyter lab notebooks/ --config=notebooks/jupyter_server_config.py \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 lab: notebooks
@@ -63,4 +63,4 @@ bench: setup
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out build dist .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -153,6 +153,7 @@ def measure(quick: bool, with_theirs: bool, sides_class, log) -> dict:
         "compiled_first": statistics.median(run["first"] for run in compiled),
         "plain": statistics.median(t for run in plain for t in run["times"]),
         "same_losses": all(c["losses"] == p["losses"] for c, p in zip(compiled, plain)),
+        "digits_full_steps": CONFIG["full"]["digits_steps"],  # what the digits targets are set for
     }
     log(f"digits: training {cfg['digits_steps']} steps, compiled ...")
     with sides_class(False) as sides:
@@ -186,13 +187,25 @@ def report(rep, results: dict, with_theirs: bool, fmt_time, verdict) -> None:
     rep.row("  ...losses equal to fit()'s, to the bit", "yes" if c["same_losses"] else "NO", "", "", "equal",
             verdict(c["same_losses"]))  # fmt: skip
     d = c["digits"]
-    fast = d["seconds"] <= TARGETS["digits_seconds"]
-    good = d["test_accuracy"] >= TARGETS["digits_accuracy"]
-    rep.row(f"  digits: MLP(64,[32,10]) {d['steps']} steps of 32, training", fmt_time(d["seconds"]), "", "",
-            "≤ 60 s", verdict(fast))  # fmt: skip
-    rep.row("  digits: test accuracy", f"{d['test_accuracy']:.1%}", "", "", "≥ 95%", verdict(good))
-    rep.metric("compiled.digits_s", d["seconds"], "s", "lower", fast)
-    rep.metric("compiled.digits_accuracy", d["test_accuracy"], "", "higher", good)
+    full_steps = c.get("digits_full_steps", d["steps"])
+    if d["steps"] >= full_steps:
+        fast = d["seconds"] <= TARGETS["digits_seconds"]
+        good = d["test_accuracy"] >= TARGETS["digits_accuracy"]
+        rep.row(f"  digits: MLP(64,[32,10]) {d['steps']} steps of 32, training", fmt_time(d["seconds"]), "", "",
+                "≤ 60 s", verdict(fast))  # fmt: skip
+        rep.row("  digits: test accuracy", f"{d['test_accuracy']:.1%}", "", "", "≥ 95%", verdict(good))
+        rep.metric("compiled.digits_s", d["seconds"], "s", "lower", fast)
+        rep.metric("compiled.digits_accuracy", d["test_accuracy"], "", "higher", good)
+    else:  # a quick run: the time scales with the steps and is judged so; the accuracy of a
+        # run cut short says nothing about the full run's, so it is shown, not judged
+        projected = d["seconds"] / d["steps"] * full_steps
+        fast = projected <= TARGETS["digits_seconds"]
+        rep.row(f"  digits: {d['steps']} of {full_steps} steps, training", fmt_time(d["seconds"]),
+                f"{fmt_time(projected)} for {full_steps}", "", "≤ 60 s", verdict(fast))  # fmt: skip
+        rep.row(f"  digits: test accuracy after {d['steps']} steps", f"{d['test_accuracy']:.1%}", "", "",
+                "not judged: a quick run", "info")  # fmt: skip
+        rep.metric("compiled.digits_s", projected, "s", "lower", fast)
+        rep.metric("compiled.digits_accuracy", d["test_accuracy"], "", "higher")
     our_epoch = d["seconds"] / d["steps"] * EPOCH_BATCHES
     engine_epoch = c["digits_batch_ours"] * EPOCH_BATCHES
     theirs_epoch = c.get("digits_batch_theirs")

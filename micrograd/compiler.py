@@ -35,15 +35,24 @@ other rule (a domain check, a library function) is called by reference, the very
 the engine calls. Numbers are written with `repr`, which reads back to the same float, and
 the lines do the engine's arithmetic in the engine's order, so results agree with
 `backward()` bit for bit. Nothing from the user reaches the code but identifiers made from
-labels (ASCII letters, digits and underscores only).
+labels (ASCII letters, digits and underscores only): numbers are written by the compiler
+(never by a number's own ``repr``), and the comment after a line names one of micrograd's
+own ops, or else the op's name made into such an identifier (an op's name may hold a
+newline, which would end the comment). An op whose name holds a NUL, or whose source
+templates are not one expression each, is refused with a ``ValueError`` naming it.
 
-Errors: the compiled function never returns inf or NaN. When a line overflows or raises
-(log of a negative number, division by zero...), the same graph is replayed on the engine,
-which raises its own error with its own message.
+Errors: the compiled function never returns inf or NaN, and raises where `backward()`
+raises. When a line overflows or raises (log of a negative number, division by zero...),
+the same graph is replayed on the engine, which raises its own error with its own message.
+Edges into constants get no ``+=`` line (nobody reads a constant's gradient), but
+`backward()` computes them and raises where one overflows (``x * 1e-300 * 1e200`` at
+1e200: the constant 1e-300's gradient is 1e400), so one line adds up a bound on what they
+carry; where it is inf the engine is asked too.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextvars
 import inspect
@@ -114,9 +123,13 @@ def _code(x) -> _Code:
     """`x` as code: a `_Code` itself, or a number written so that it reads back exactly."""
     if isinstance(x, _Code):
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise _DataDependent(f"cannot write {x!r} as a number")
-    text = repr(x)
+    # The base class's repr, never a subclass's own __repr__: only digits we wrote reach the code.
+    if isinstance(x, float) and math.isfinite(x):
+        text = float.__repr__(x)
+    elif isinstance(x, int) and not isinstance(x, bool) and -(2**64) < x < 2**64:
+        text = int.__repr__(x)
+    else:  # anything else (a huge int, inf, a str) is left to the rule itself, called by reference
+        raise _DataDependent("only finite floats and small ints are written as numbers")
     return _Code(text, _UNARY if text.startswith("-") else _ATOM)
 
 
@@ -177,6 +190,41 @@ def _identifier(label: str) -> str | None:
     return "v_" + text if text.startswith(("g_", "d_")) else text
 
 
+def _op_word(op: Op) -> str:
+    """The op's name as an ASCII identifier-like word (``_tanh`` calls it ``tanh``)."""
+    return _SYMBOL_WORDS.get(op) or _HELPER.sub("_", op.replace("**", "pow").replace("-", "m")).strip("_") or "op"
+
+
+def _comment(op: Op) -> str:
+    """What the comment after an op's line says: the name of one of micrograd's own ops,
+    else the op's name made into a word (ASCII letters, digits, underscores), never the
+    name itself: a user's op name with a newline in it would end the comment and run."""
+    name = str(op)
+    if op._rebuild is not None and name.isprintable():  # the engine's own table (and its ** ops)
+        return name
+    return f"op {_op_word(op)}"
+
+
+def _checked_op(op: Op, arity: int) -> None:
+    """Refuse, naming the op, what generated code could not hold: a NUL in its name, or
+    source templates (`Op.code`) that are not one expression each."""
+    if "\0" in op:
+        raise ValueError(f"compile: the op {str(op)!r} has a NUL character in its name; name it without one")
+    if op.code is not None:
+        templates = [op.code[0], *op.code[1]]
+        for template in templates:
+            try:
+                text = template.format(*(f"_a{i}" for i in range(arity)))
+                if "\n" in text or "\r" in text or "\0" in text:
+                    raise SyntaxError("more than one line")
+                ast.parse(text, mode="eval")
+            except (SyntaxError, ValueError, IndexError, KeyError, AttributeError, TypeError) as error:
+                raise ValueError(
+                    f"compile: the op {str(op)!r} has a source template that is not one Python expression "
+                    f"on one line ({template!r}: {error})"
+                ) from None
+
+
 class _Writer:
     """Writes the lines of a program over recorded graphs, naming every value once.
 
@@ -202,11 +250,15 @@ class _Writer:
         self.reaches_wrt: dict[Value, bool] = {}
         self.checked: list[str] = []  # values from inline arithmetic, which may overflow silently
         self.parts = itertools.count(1)  # numbers the temporaries of long expressions
+        # Terms bounding what backward() adds into constants (None: not asked for).
+        self.constant_edges: list[str] | None = None
+        self.amplification: dict[Value, float] = {}
+        self.invariant: set[str] = set()  # names whose values never change in a loop (a batch's parameters)
+        self.hoisted: list[str] | None = None  # bounds computed once, before the loop, from `invariant` alone
 
     def helper(self, function: Callable, op: Op, kind: str) -> str:
         """The name under which generated code calls `function` (an op's own rule)."""
-        word = _SYMBOL_WORDS.get(op) or _HELPER.sub("_", op.replace("**", "pow").replace("-", "m")).strip("_") or "op"
-        stem = f"_{word}{kind}"
+        stem = f"_{_op_word(op)}{kind}"
         name, k = stem, 2
         while self.helpers.get(name, function) is not function:
             name, k = f"{stem}{k}", k + 1
@@ -233,6 +285,7 @@ class _Writer:
                     self.code[node] = _code(node.data)
                 continue
             op = node.op
+            _checked_op(op, len(node.parents))
             args = [self.code[p] for p in node.parents]
             if op.code is not None:
                 text = op.code[0].format(*(a.wrapped(_ATOM) for a in args))
@@ -243,7 +296,7 @@ class _Writer:
                 else:
                     text = _code(result).text
                     self.checked.append(name)
-            lines.append(f"{indent}{name} = {text}  # {op}")
+            lines.append(f"{indent}{name} = {text}  # {_comment(op)}")
             self.code[node] = _Code(name)
 
     # -- backward
@@ -258,7 +311,10 @@ class _Writer:
         """`backward()` of `order[-1]` as lines: the seed, zeroed interior grads, one line per edge.
 
         Edges into values no input depends on (constants) are left out: their grads are
-        never read. The grads of `wrt` are accumulated, as leaves accumulate in backward().
+        never read. But backward() computes them, and raises where one overflows (a
+        local derivative, or a gradient reaching a constant); with `constant_edges` set,
+        a bound on each such edge's contribution is collected there (see `_amplification`).
+        The grads of `wrt` are accumulated, as leaves accumulate in backward().
         """
         self.needs_grad(order)
         root = order[-1]
@@ -273,11 +329,51 @@ class _Writer:
                 continue
             locals_ = self._locals(node, lines, indent)
             edges = [(g[parent], local) for parent, local in zip(node.parents, locals_) if parent in g]
+            if self.constant_edges is not None:
+                self._bound_constant_edges(node, locals_, g[node], g)
             inner = indent
             if len(edges) > 2:  # a neuron's z: skipped when its grad is 0, as backward() skips it
                 lines.append(f"{indent}if {g[node]}:")
                 inner = indent + "    "
             lines += [f"{inner}{grad} += {local.wrapped(_ATOM)} * {g[node]}" for grad, local in edges]
+
+    def _bound_constant_edges(self, node: Value, locals_: list[_Code], grad: str, g: dict) -> None:
+        """A term no smaller than what `node`'s edges into constants add to any constant's grad.
+
+        |local| * |grad| on the edge, times how much the constant's own graph can multiply
+        it on the way to its leaves (at least 1: the constant's grad itself), written as
+        ``bound * grad * grad``: never smaller where it matters (an overflow needs |grad|
+        near 1 or above) and never negative, so terms cannot cancel. An overflowing or NaN
+        local derivative makes the term inf or NaN too. Never written as a ``+=`` line:
+        these edges carry no gradient anyone reads; the term only tells when to let the
+        engine say what overflowed.
+        """
+        factors = []
+        for parent, local in zip(node.parents, locals_):
+            if parent in g:
+                continue
+            a = _amplification(parent, self.amplification)
+            factor = f"_abs({local.text})"
+            if a != 1.0:
+                factor = f"{_code(a).text if math.isfinite(a) else '_inf'} * {factor}"
+            factors.append(factor)
+        if factors:
+            self.helpers["_abs"] = abs
+            self.helpers["_inf"] = math.inf
+            bound = factors[0] if len(factors) == 1 else f"({' + '.join(factors)})"
+            if self.hoisted is not None and all(
+                local.text in self.invariant or _is_number(local.text)
+                for parent, local in zip(node.parents, locals_)
+                if parent not in g
+            ):  # a neuron's edges into the pixels: their locals are its weights, fixed for a whole batch
+                line = next((line for line in self.hoisted if line.endswith(f" = {bound}")), None)
+                if line is None:
+                    line = f"_bound{len(self.hoisted) + 1} = {bound}"
+                    self.hoisted.append(line)
+                bound = line.split(" = ", 1)[0]
+            # |local| * |grad| is no larger than bound * grad * grad once |grad| >= 1, and below 1
+            # neither can overflow with a finite bound: the same alarm without another call.
+            self.constant_edges.append(f"{bound} * {grad} * {grad}")
 
     def _locals(self, node: Value, lines: list[str], indent: str) -> list[_Code]:
         op = node.op
@@ -305,14 +401,47 @@ class _Writer:
             lines += [indent + line for line in spilled]
         return result
 
-    def check_lines(self, indent: str, target: str = "_check", op: str = "=") -> list[str]:
+    def check_lines(
+        self, indent: str, target: str = "_check", op: str = "=", why: str = "inf/nan from any line above shows here"
+    ) -> list[str]:
         """`target` = the sum of the values from inline arithmetic: inf or NaN if any of them is."""
         terms = self.checked or ["0.0"]
         lines = []
         for k in range(0, len(terms), 50):  # short lines keep the expressions shallow
             lines.append(f"{indent}{target} {op if k == 0 else '+='} {' + '.join(terms[k : k + 50])}")
-        lines[0] += "  # inf/nan from any line above shows here"
+        lines[0] += f"  # {why}"
         return lines
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _constant_edge_lines(terms: list[str], indent: str) -> list[str]:
+    """``_check = _check + 2.0 * (...)``: the bounds on the edges into constants, 20 a line.
+    2.0: room for rounding (a false alarm only asks the engine, which then says it is fine)."""
+    lines = []
+    for k in range(0, len(terms), 20):
+        why = "  # and from the edges into constants, as backward() checks them" if k == 0 else ""
+        lines.append(f"{indent}_check = _check + 2.0 * ({' + '.join(terms[k : k + 20])}){why}")
+    return lines
+
+
+def _amplification(node: Value, known: dict[Value, float]) -> float:
+    """For a constant `node`: at least 1, and no less than the factor by which backward()'s
+    sweep through the constant's own graph can multiply a gradient reaching it, on the way
+    to any value in that graph (the sum over paths of the product of |local derivative|)."""
+    order = [n for n in _topological_order(node) if n not in known]
+    for n in order:  # parents first
+        total = 0.0
+        for parent, local in zip(n.parents, n.local_grads):
+            total += abs(local) * known[parent]
+        known[n] = max(1.0, total)
+    return known[node]
 
 
 def _zeroed(nodes: Sequence[Value], writer: _Writer, indent: str) -> list[str]:
@@ -459,6 +588,7 @@ def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compile
 
     recorded = set(order)
     writer = _Writer(order + [x for x in inputs if x not in recorded], inputs, inputs)  # unused inputs too
+    writer.constant_edges = []  # backward() computes the constants' grads too, and raises where they overflow
     names = [writer.names[x] for x in inputs]
     lines = [f"def forward_backward({', '.join(names)}):"]
     writer.forward(order, lines, "    ")
@@ -467,6 +597,7 @@ def compile(f: Callable[..., Value], example_inputs: Iterable[float]) -> Compile
     lines.append("    # backward: one line per edge, in backward()'s order")
     lines += _zeroed([x for x in inputs if writer.reaches_wrt.get(x)], writer, "    ")
     writer.backward(order, "1.0", lines, "    ")
+    lines += _constant_edge_lines(writer.constant_edges, "    ")
     grads = ", ".join("g_" + name if writer.reaches_wrt.get(x) else "0.0" for x, name in zip(inputs, names))
     lines.append(f"    return {writer.code[root].text}, [{grads}], _check")
     source, function = _build(lines, writer.helpers, "forward_backward")
@@ -506,6 +637,11 @@ class TrainingProgram:
 
     The loss's graph depends on the label (hinge multiplies by it, cross-entropy picks the
     label's logit), so the code has one block per label value, each recorded once.
+
+    `backward()` also sends gradients into the pixels and the loss's constants, and raises
+    where one overflows; those edges get no lines here, but `check` includes a bound on
+    each (a neuron's is its weights' sizes, computed once per batch, times its gradient),
+    so the step then goes to the engine too and raises the engine's error.
     """
 
     def __init__(self, source: str, function: Callable) -> None:
@@ -542,8 +678,9 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     runtime_max: dict[Value, list[Value]] = {}
     for label in sorted(set(labels), key=repr):
         if loss == "hinge":
-            if label not in (-1, 1):
+            if isinstance(label, bool) or label not in (-1, 1):
                 raise ValueError(f"hinge needs labels -1 or +1, got {label!r}")
+            label = -1 if label == -1 else 1  # written into the code as our own int, never repr(label)
             term = losses._hinge_term(row[0], label)
         else:
             label = losses.class_index(label, len(row), 0)
@@ -562,9 +699,13 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     writer.runtime_max = runtime_max
     writer.code.update({p: _Code(writer.names[p]) for p in params})
     names = [writer.names[p] for p in params]
+    writer.invariant = set(names)
+    writer.hoisted = []
     lines = ["def train_batch(_params, _batch, _seed):", f"    {', '.join(names)}, = _params"]
     lines += _zeroed(params, writer, "    ")
-    lines += ["    _terms = []", "    _outputs = []", "    _check = 0.0", "    for _x, _y in _batch:"]
+    lines += ["    _terms = []", "    _outputs = []", "    _check = 0.0"]
+    loop = len(lines)  # the bounds on the edges into the pixels go here, once per batch
+    lines.append("    for _x, _y in _batch:")
     lines.append(f"        {', '.join(writer.names[x] for x in xs)}, = _x")
     writer.forward(network, lines, "        ")
     outputs = [writer.code[z].text for z in row]
@@ -572,15 +713,18 @@ def compile_training(model: Callable, loss: str, example: Sequence[float], label
     lines.append(f"        _outputs.append({shown})")
     lines += writer.check_lines("        ", op="+=")
     for k, (label, order) in enumerate(tails.items()):
-        lines.append(f"        {'if' if k == 0 else 'elif'} _y == {label!r}:")
+        lines.append(f"        {'if' if k == 0 else 'elif'} _y == {int.__repr__(label)}:")
         writer.checked = []
         writer.forward(order, lines, "            ")
         lines += writer.check_lines("            ", op="+=")
+        writer.constant_edges = []  # backward() reaches the pixels and the loss's constants too
         writer.backward(order, "_seed", lines, "            ")
+        lines += _constant_edge_lines(writer.constant_edges, "            ")
         lines.append(f"            _terms.append({writer.code[order[-1]].text})")
     lines += ["        else:", "            raise _unknown_label(_y)"]
     grads = ", ".join("g_" + name if writer.reaches_wrt.get(p) else "0.0" for p, name in zip(params, names))
     lines.append(f"    return _terms, _outputs, [{grads}], _check")
+    lines[loop:loop] = ["    " + line for line in writer.hoisted]
     writer.helpers["_unknown_label"] = lambda y: ValueError(f"label {y!r} was not among the labels compiled for")
     source, function = _build(lines, writer.helpers, "train_batch")
     return TrainingProgram(source, function)
@@ -600,7 +744,10 @@ def _joint_order(outputs: Sequence[Value]) -> list[Value]:
 
 def _check_model_data_independent(model, example, params, xs, row) -> None:
     nearby = [Value(_nearby(_checked(v))) for v in example]
-    out = model(nearby)
+    try:
+        out = model(nearby)
+    except (ArithmeticError, ValueError):
+        return  # the model is not defined nearby (it overflows there): nothing to compare, as in compile()
     other = [out] if isinstance(out, Value) else list(out)
     here = _structure(_joint_order(row), [*params, *xs])
     there = _structure(_joint_order(other), [*params, *nearby])

@@ -34,7 +34,7 @@ from typing import overload
 
 from micrograd._errors import GradientOverflowError, _brief, _edge_overflow, _reverse_overflow
 from micrograd.engine import Value, topological_order
-from micrograd.notation import is_symbol, shown
+from micrograd.notation import is_symbol, shown, visible
 
 __all__ = ["Path", "PathTable", "count_edges", "count_paths", "forward_grad", "paths"]
 
@@ -390,12 +390,12 @@ def _expression_names(output: Value) -> dict[Value, tuple[str, int]]:
                     names[node] = (text, prec)
                     short.add(node)
                     continue
-            names[node] = (str(node.op), atom)
+            names[node] = (visible(str(node.op)), atom)
     return names
 
 
 def _write(node: Value, args: list[tuple[str, int]]) -> tuple[str, int]:
-    op = str(node.op)
+    op = visible(str(node.op))
 
     def wrapped(i: int, need: int) -> str:
         text, prec = args[i]

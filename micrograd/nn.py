@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Sequence
 
@@ -357,6 +358,7 @@ def load(path: str | os.PathLike) -> MLP:
         raise bad("the file is not UTF-8 text (not a saved model?)") from None
     if not text.strip():
         raise bad("the file is empty")
+    _check_skeleton(text, bad)  # before json builds anything: no file builds more than a model needs
     try:
         # NaN and Infinity are read as floats so that the check of each field rejects them
         # by name (a weight, 'nin', ...) like every other non-finite number.
@@ -368,6 +370,46 @@ def load(path: str | os.PathLike) -> MLP:
     except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
         raise bad("a number in the file has too many digits") from None
     return _build(_checked(doc, bad))
+
+
+# What the JSON of the largest loadable model can hold, so that a file is measured before it
+# is parsed. Its containers: the top object, nouts, activations, layers, and per layer an
+# object, its weights, one row per neuron and its biases: 4 + 3·layers + neurons, and since
+# every neuron has at least two parameters (a weight and its bias) and every layer a neuron,
+# at most 4 + 2·MAX_PARAMETERS. Its values (so its commas): the parameters, one size and one
+# activation per layer, and a few keys, at most MAX_PARAMETERS + 4 per container. Its depth:
+# {"layers": [{"weights": [[...]]}]} is 5 deep.
+MAX_JSON_DEPTH = 5
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_limits() -> tuple[int, int]:
+    """(containers, commas) the JSON of a model of `MAX_PARAMETERS` parameters can hold."""
+    containers = 4 + 2 * MAX_PARAMETERS
+    return containers, MAX_PARAMETERS + 4 * containers
+
+
+def _check_skeleton(text: str, bad) -> None:
+    """Refuse, before parsing, JSON no model file can be: more containers, values or nesting
+    than the largest loadable model needs. Counting takes a few C-speed passes over the text
+    and memory for one copy of it, where parsing 21 million tiny containers took 1.6 GB."""
+    max_containers, max_commas = _json_limits()
+    skeleton = _JSON_STRING.sub('""', text)  # brackets and commas inside strings are not structure
+    containers = skeleton.count("[") + skeleton.count("{")
+    if containers > max_containers:
+        raise bad(f"the JSON holds {containers:,} arrays and objects; a model file holds at most {max_containers:,}")
+    commas = skeleton.count(",")
+    if commas > max_commas:
+        raise bad(f"the JSON holds {commas:,} values; a model file holds at most {max_commas:,}")
+    depth = 0
+    for match in _BRACKET.finditer(skeleton):  # at most max_containers opening brackets
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise bad(f"the JSON is nested more than {MAX_JSON_DEPTH} deep; a model file is never deeper")
+        else:
+            depth -= 1
 
 
 def from_dict(doc: object, source: str = "a model description") -> MLP:
@@ -428,7 +470,8 @@ def _checked(doc, bad) -> _Description:
     sizes = [nin] + nouts
     count = sum((fan_in + 1) * nout for fan_in, nout in zip(sizes, nouts))
     if count > MAX_PARAMETERS:
-        raise bad(f"the model would have {_shown(count)} parameters; load reads at most {MAX_PARAMETERS:,}")
+        many = f"{count:,}" if count < 10**30 else f"about 10^{int(count.bit_length() * 0.30103)}"
+        raise bad(f"the model would have {many} parameters; load reads at most {MAX_PARAMETERS:,}")
     if not isinstance(activations, list) or len(activations) != len(nouts):
         raise bad(f"'activations' must list one activation per layer ({len(nouts)}), found {_shown(activations)}")
     for i, name in enumerate(activations):
@@ -481,8 +524,8 @@ def _shown(x) -> str:
     """A JSON value as a message shows it: short, whatever its size or nesting."""
     if isinstance(x, (list, dict)):
         return f"a JSON {'array' if isinstance(x, list) else 'object'} of {len(x)} items"
-    if _is_int(x) and abs(x) >= 10**30:  # before repr: it can be thousands of digits
-        return f"an integer of {len(str(abs(x)))} digits"
+    if _is_int(x) and abs(x) >= 10**30:  # never str(): past sys.get_int_max_str_digits() it raises
+        return f"an integer of about {int(abs(x).bit_length() * 0.30103) + 1:,} digits"
     text = repr(x)
     return text if len(text) <= 40 else text[:39] + "…"
 

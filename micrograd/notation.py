@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LAYERED", "is_symbol", "parse", "role", "shown"]
+__all__ = ["LAYERED", "is_symbol", "parse", "role", "shown", "visible"]
 
 LAYERED = frozenset("wbza")  # letters whose first index is the layer (a superscript)
 _INDEXED = LAYERED | {"x", "y"}  # letters whose indices are all subscripts otherwise
@@ -46,11 +46,28 @@ def parse(name: str) -> tuple[str, tuple[int, ...]] | None:
     return match[1], tuple(int(i) for i in match[2].split(","))
 
 
+# Characters a page cannot hold or a reader cannot see: control characters but tab and
+# newline, lone surrogates (no UTF-8 for them: a page holding one cannot be written), U+FFFE
+# and U+FFFF (not XML, so not in a Graphviz label). Also \r, which would break a line unseen.
+_INVISIBLE = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def visible(text: str) -> str:
+    r"""`text` with every character a page cannot hold written as its Python escape: the one
+    escaping of user text that drawings (`draw_dot`), tables and pages (`save_html`) share.
+
+    >>> visible("a\x07b\ud800c")
+    'a\\x07b\\ud800c'
+    """
+    return _INVISIBLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def shown(name: str) -> str:
-    """`name` as drawings and tables show it: ``w[2,1,3]`` as ``w²₁₃``; others unchanged."""
+    """`name` as drawings and tables show it: ``w[2,1,3]`` as ``w²₁₃``; others unchanged but
+    for the characters no page can show (`visible`)."""
     parsed = parse(name)
     if parsed is None:
-        return name
+        return visible(name)
     letter, indices = parsed
     layer = ""
     if letter in LAYERED and len(indices) > 1:

@@ -17,8 +17,12 @@ What it does to each notebook:
 - removes per-cell execution metadata (timestamps) that changes on every run;
 - replaces carriage-return progress in text streams by the final state of each line;
 - refuses (exit 1) if any cell source, output or metadata (the notebook's, a cell's or an
-  output's) mentions a machine path (/work/, /tmp/, /root/, /home/, /Users/, C:\\), which
-  would tell readers about the machine that ran it.
+  output's, an error's message and traceback, a markdown cell's attachments) mentions a
+  machine path (/work/, /tmp/, /var/tmp/, /root/, /home/, /Users/, WSL's /mnt/c/, any
+  C:\\ or c:/ path), which would tell readers about the machine that ran it.
+
+`make notebooks` runs JupyterLab with notebooks/jupyter_server_config.py, which makes
+`pre_save_hook` Jupyter's pre-save hook: every save from JupyterLab is cleaned the same way.
 
 Every file is processed even when one is bad; each problem is one line on stderr, naming the
 file (not JSON, not a notebook, missing or wrongly typed keys, nested too deeply, missing,
@@ -43,7 +47,14 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CELL_NOISE = ("execution", "ExecuteTime")  # nbclient's and the ExecuteTime extension's timings
 MAX_DEPTH = 64  # nesting levels a notebook may use (real ones use under 20)
 USAGE = "usage: python notebooks/clean.py [--check] [--] [NOTEBOOK.ipynb ...]"
-MACHINE_PATH = re.compile(r"(?<![\w.])(/work/|/tmp/|/root/|/home/|/Users/|[A-Za-z]:\\\\?Users)")
+# A machine's own places: its work and temporary folders (/var/tmp/ and macOS's /var/folders/
+# and /private/ too), home folders (Linux, macOS, WSL's /mnt/c/Users/), and any absolute path
+# on a Windows drive, either case, either slash, with JSON's doubled backslashes.
+MACHINE_PATH = re.compile(
+    r"(?<![\w.])(/work/|/tmp/|/var/tmp/|/var/folders/|/private/(?:var|tmp)/|/root/|/home/|/Users/|/mnt/[A-Za-z]/"
+    r"|(?<![A-Za-z])[A-Za-z]:(?:\\{1,2}|/)(?=[\w.$~-]))"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colours in a traceback: "\x1b[0;32m/home/..." hides the path
 
 
 def _text(value) -> str:
@@ -104,16 +115,42 @@ def machine_paths(nb: dict) -> list[str]:
         for output in cell.get("outputs", []):
             texts.append(_text(output.get("text", "")))
             texts.extend(s for k, v in output.get("data", {}).items() if _is_text(k) for s in _strings(v))
-            texts.append(_text(output.get("traceback", "")))
+            for key in ("ename", "evalue", "traceback"):  # an error output: its message and its frames
+                texts.append(_text(output.get(key, "")))
             texts.extend(_strings(output.get("metadata", {})))
+        attachments = cell.get("attachments", {})  # a markdown cell's pasted images: {name: {mime: data}}
+        if isinstance(attachments, dict):
+            texts.extend(attachments)
+            for bundle in attachments.values():
+                if isinstance(bundle, dict):
+                    texts.extend(s for k, v in bundle.items() if _is_text(k) for s in _strings(v))
         places += [(f"cell {n}", texts), (f"cell {n} metadata", _strings(cell.get("metadata", {})))]
     found = []
     for where, texts in places:
         for text in texts:
+            text = _ANSI.sub("", text)
             for match in MACHINE_PATH.finditer(text):
                 start = max(0, match.start() - 30)
                 found.append(f"{where}: ...{text[start : match.end() + 30]!r}...")
     return found
+
+
+def pre_save_hook(model: dict, path: str = "", contents_manager=None, **kwargs) -> None:
+    """Jupyter's pre-save hook (``ContentsManager.pre_save_hook``): clean a notebook before
+    JupyterLab writes it, so what a learner's autosave writes is what this script writes.
+    Anything that is not a notebook this script understands is saved as it is; a machine
+    path cannot be cleaned away, so it is logged (``make lint`` will name it)."""
+    if not isinstance(model, dict) or model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    nb = model["content"]
+    try:
+        check_notebook(nb)
+    except NotANotebook:
+        return
+    clean(nb)
+    log = getattr(contents_manager, "log", None)
+    for problem in machine_paths(nb) if log is not None else ():
+        log.warning("%s: machine path in %s (make lint will refuse it)", path, problem)
 
 
 def dumps(nb: dict) -> str:

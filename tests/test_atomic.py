@@ -12,6 +12,7 @@ import textwrap
 import time
 
 import pytest
+from signals import child_with_default_signals, default_signals, ignored
 
 from micrograd import _atomic
 from micrograd._atomic import atomic_writer, check_writable, write_text_atomically
@@ -136,7 +137,8 @@ WRITER = textwrap.dedent(
 
 
 def child(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    """The child's fatal signals at their defaults, whatever this run inherited (nohup ignores SIGHUP)."""
+    return child_with_default_signals(
         [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
@@ -167,11 +169,36 @@ def test_a_fatal_signal_during_a_write_removes_the_temporary_file_and_keeps_the_
 
 
 def test_the_signal_handlers_are_restored_after_a_write(tmp_path):
-    before = [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)]
-    with atomic_writer(tmp_path / "m.json") as file:
-        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # ours, during the write
-        file.write(b"x")
-    assert [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)] == before
+    with default_signals():  # not what this run inherited: under nohup SIGHUP is ignored
+        before = [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)]
+        with atomic_writer(tmp_path / "m.json") as file:
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # ours, during the write
+            assert signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL
+            file.write(b"x")
+        assert [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)] == before
+
+
+@pytest.mark.parametrize("inherited", [(signal.SIGHUP,), (signal.SIGINT,), (signal.SIGHUP, signal.SIGINT)])
+def test_the_signal_tests_hold_under_nohup_and_in_the_background(tmp_path, inherited):
+    """Run as `nohup make test` (SIGHUP ignored) or `make test &` (SIGINT ignored): the
+    children still start with the default dispositions, so each signal still ends them."""
+    with ignored(*inherited):
+        for signum in inherited:
+            path = tmp_path / f"model{signum}.json"
+            path.write_text("old")
+            process = child(WRITER, str(path))
+            assert process.stdout.readline() == "writing\n"
+            process.send_signal(signum)
+            assert ended(process) == -signum
+            assert path.read_text() == "old" and temporaries(tmp_path) == []
+
+
+def test_an_ignored_signal_is_left_ignored_during_a_write(tmp_path):
+    with ignored(signal.SIGHUP):
+        with atomic_writer(tmp_path / "m.json") as file:
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN  # nohup's choice stands
+            file.write(b"x")
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
 
 
 def test_a_signal_the_program_handles_itself_is_left_to_it(tmp_path):

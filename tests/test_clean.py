@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from signals import child_with_default_signals
 from strategies import json_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,110 @@ def test_a_machine_path_anywhere_is_refused_naming_where(tmp_path, place):
     line = one_line_each(result.stderr, 1)[0]
     where = "notebook metadata" if place.startswith(("notebook", "metadata key")) else "cell "
     assert line.startswith(f"{path}: machine path in {where}"), line
+
+
+def _error(**fields):
+    return lambda nb: nb["cells"][1]["outputs"].append(
+        {"output_type": "error", "ename": "OSError", "evalue": "", "traceback": [], **fields}
+    )
+
+
+def _attachment(name, bundle):
+    return lambda nb: nb["cells"][0].update(attachments={name: bundle})
+
+
+MORE_PLACES = {
+    "error evalue": _error(evalue="[Errno 2] No such file: '/home/me/data.csv'"),
+    "error ename": _error(ename="/tmp/x"),
+    "coloured traceback": _error(traceback=["\x1b[0;32m/home/me/.venv/lib/python3.11/site.py\x1b[0m in f()"]),
+    "traceback as text": _error(traceback="File /root/x.py, line 1"),
+    "attachment name": _attachment("/home/me/shot.png", {"image/png": "AAAA"}),
+    "attachment svg": _attachment("a.svg", {"image/svg+xml": "<svg><!-- /Users/me/a.svg --></svg>"}),
+    "attachment text": _attachment("a.txt", {"text/plain": ["from c:\\users\\me"]}),
+}
+
+# Where a machine puts its files, as notebooks have shown them.
+MACHINE_PATHS = [
+    "/var/tmp/pytest-of-me/x.png",
+    "/var/folders/xy/T/tmp1234/x.png",
+    "/private/var/folders/x",
+    "/private/tmp/x",
+    "/mnt/c/Users/me/notebooks",
+    "/mnt/d/data",
+    "c:\\users\\me\\x.ipynb",
+    "C:\\Users\\Me",
+    "d:\\data\\x.csv",
+    "C:\\\\Users\\\\me",  # as JSON doubles it
+    "e:/projects/x",
+    "C:/Users/me",
+    "/home/me",
+    "/root/x",
+    "/work/x",
+    "/tmp/x",
+    "/Users/me",
+    "File \"/home/me/x.py\", line 3",
+    "\x1b[0;32m/tmp/x\x1b[0m",
+]
+
+NOT_MACHINE_PATHS = [
+    "https://example.org/home/x",
+    "notebooks/tmp/x",
+    "a ratio 3:/4",
+    "x[:, 1]",
+    "std::vector",
+    "10:30/11:45",
+    "http://localhost/tmp/",
+    "data/var/tmp",
+    "np.random",
+    "see docs/Users/guide",
+]
+
+
+@pytest.mark.parametrize("place", sorted(MORE_PLACES))
+def test_a_machine_path_in_an_error_or_an_attachment_is_refused(tmp_path, place):
+    nb = notebook()
+    MORE_PLACES[place](nb)
+    assert clean.machine_paths(nb), place
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps(nb))
+    result = run(str(path))
+    assert result.returncode == 1 and "machine path in cell" in result.stderr
+
+
+@pytest.mark.parametrize("text", MACHINE_PATHS)
+def test_every_kind_of_machine_path_is_found(text):
+    nb = notebook()
+    nb["cells"][1]["outputs"][0]["text"] = f"saved to {text}\n"
+    assert clean.machine_paths(nb), text
+
+
+@pytest.mark.parametrize("text", NOT_MACHINE_PATHS)
+def test_text_that_only_looks_like_a_path_is_not_refused(text):
+    nb = notebook()
+    nb["cells"][1]["outputs"][0]["text"] = f"{text}\n"
+    assert clean.machine_paths(nb) == [], text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(MACHINE_PATHS),
+    st.text(st.characters(blacklist_characters="\\/"), max_size=10),
+    st.sampled_from(["text", "evalue", "traceback", "attachment", "source", "svg"]),
+)
+def test_a_machine_path_with_any_text_before_it_is_found_in_any_place(path, before, place):
+    nb = notebook()
+    text = f"{before} {path}"
+    if place == "text":
+        nb["cells"][1]["outputs"][0]["text"] = text
+    elif place in ("evalue", "traceback"):
+        _error(**{place: text if place == "evalue" else [text]})(nb)
+    elif place == "attachment":
+        _attachment("x.txt", {"text/plain": text})(nb)
+    elif place == "svg":
+        _attachment("x.svg", {"image/svg+xml": f"<svg>{text}</svg>"})(nb)
+    else:
+        nb["cells"][0]["source"] = text
+    assert clean.machine_paths(nb)
 
 
 def test_a_base64_image_is_not_searched_for_paths():
@@ -318,7 +423,7 @@ def test_a_kill_during_the_rewrite_leaves_the_old_or_the_new_notebook_never_half
     path = tmp_path / "big.ipynb"
     for k in range(KILLS):
         path.write_text(original)
-        process = subprocess.Popen(
+        process = child_with_default_signals(
             [sys.executable, str(SCRIPT), str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(rng.uniform(0.05, 0.6))
@@ -334,3 +439,104 @@ def test_a_kill_during_the_rewrite_leaves_the_old_or_the_new_notebook_never_half
             assert left == []
         for name in left:
             os.unlink(tmp_path / name)
+
+
+# --------------------------------------------------------------------------- saved from JupyterLab, saved clean
+
+
+def dirty_run() -> dict:
+    """A notebook as a learner's run leaves it: new execution counts, timing metadata, a tqdm
+    bar's widget output, widget state, carriage-return progress."""
+    nb = notebook()
+    cell = nb["cells"][1]
+    cell["execution_count"] = 7
+    cell["outputs"].append(
+        {"output_type": "display_data", "data": {clean.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "0%"},
+         "metadata": {}}
+    )  # fmt: skip
+    cell["outputs"].append({"name": "stdout", "output_type": "stream", "text": "epoch 1\repoch 2\repoch 3\n"})
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    return nb
+
+
+def test_the_pre_save_hook_cleans_what_jupyter_saves(tmp_path):
+    pytest.importorskip("jupyter_server")
+    import nbformat
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    manager = FileContentsManager(root_dir=str(tmp_path), pre_save_hook=clean.pre_save_hook)
+    manager.save({"type": "notebook", "format": "json", "content": nbformat.from_dict(dirty_run())}, "run.ipynb")
+    result = run("--check", str(tmp_path / "run.ipynb"))
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "run.ipynb").read_text())
+    assert saved["cells"][1]["execution_count"] == 7  # the learner's run is kept, only the noise goes
+    manager.save({"type": "file", "format": "text", "content": "not a notebook"}, "notes.txt")  # left alone
+    assert (tmp_path / "notes.txt").read_text() == "not a notebook"
+
+
+def test_the_pre_save_hook_leaves_what_it_does_not_understand_alone():
+    for model in ({}, {"type": "notebook"}, {"type": "notebook", "content": "x"}, {"type": "notebook", "content": {}},
+                  {"type": "notebook", "content": {"nbformat": 3, "cells": []}}, None, []):  # fmt: skip
+        clean.pre_save_hook(model=model, path="x.ipynb", contents_manager=None)
+
+
+def test_make_notebooks_passes_the_config_that_sets_the_hook():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nnotebooks:") :].split("\n\n")[0]
+    assert "--config=notebooks/jupyter_server_config.py" in recipe
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("jupyter_server_config.py", path=str(ROOT / "notebooks")).load_config()
+    hook = config.ContentsManager.pre_save_hook
+    assert callable(hook) and hook.__name__ == "pre_save_hook"
+
+
+def test_a_notebook_saved_through_jupyterlab_passes_the_check(tmp_path):
+    """The whole way: JupyterLab started with the Makefile's config, a notebook saved through
+    its contents API as the page saves it, then `clean.py --check`."""
+    pytest.importorskip("jupyterlab")
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "t" * 32
+    jupyter = Path(sys.executable).with_name("jupyter")
+    server = subprocess.Popen(
+        [str(jupyter), "lab", str(tmp_path), f"--config={ROOT / 'notebooks' / 'jupyter_server_config.py'}",
+         "--no-browser", f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         "--allow-root", "--ServerApp.ip=127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/run.ipynb"
+        headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+        body = json.dumps({"type": "notebook", "format": "json", "content": dirty_run()}).encode()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    assert response.status in (200, 201)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        try:
+            server.communicate(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+    result = run("--check", str(tmp_path / "run.ipynb"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_clean_removes_the_test_artifacts():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nclean:") :].split("\n\n")[0]
+    assert "test-artifacts" in recipe.split()
+    assert "test-artifacts/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()

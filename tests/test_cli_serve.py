@@ -1,13 +1,18 @@
 """`micrograd serve`: the URL on stdout, the warning off loopback, --open, a clean Ctrl-C,
 and one-line errors for bad options and missing drawing tools."""
 
+import html
 import os
 import signal
+import stat
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
+from signals import child_with_default_signals
 
 from micrograd.cli import main
 from micrograd.serve.server import ExplorerServer
@@ -15,7 +20,7 @@ from micrograd.serve.server import ExplorerServer
 
 def start(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
+    return child_with_default_signals(  # SIGINT at its default even when this run inherited it ignored
         [sys.executable, "-m", "micrograd", "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -48,13 +53,31 @@ def test_a_non_loopback_host_gets_a_warning(monkeypatch, capsys):
     assert "warning: listening on 0.0.0.0" in err and out.startswith("micrograd explorer: http://127.0.0.1:")
 
 
-def test_open_opens_the_url_in_a_browser(monkeypatch, capsys):
+def test_open_gives_the_browser_a_private_redirect_file_not_the_token(monkeypatch, capsys):
     opened = []
-    monkeypatch.setattr("webbrowser.open", opened.append)
+
+    def browser(uri):  # what the browser is given, and the file as it is while serving
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(uri).path))
+        opened.append(
+            (
+                uri,
+                path,
+                path.read_text(encoding="utf-8"),
+                stat.S_IMODE(path.stat().st_mode),
+                stat.S_IMODE(path.parent.stat().st_mode),
+            )
+        )
+
+    monkeypatch.setattr("webbrowser.open", browser)
     monkeypatch.setattr(ExplorerServer, "serve_forever", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
     assert main(["serve", "--open"]) == 0
     out, _ = capsys.readouterr()
-    assert len(opened) == 1 and out.strip().endswith(opened[0]) and "token=" in opened[0]
+    url = out.strip().split(": ", 1)[1]
+    ((uri, path, page, mode, folder_mode),) = opened
+    assert uri.startswith("file://") and "token" not in uri
+    assert mode == 0o600 and folder_mode == 0o700
+    assert html.escape(url, quote=True) in page and 'http-equiv="refresh"' in page
+    assert not path.exists() and not path.parent.exists()  # removed when the server stops
 
 
 @pytest.mark.parametrize(

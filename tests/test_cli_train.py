@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from signals import child_with_default_signals
 
 pytest.importorskip("matplotlib")
 
@@ -201,7 +202,7 @@ def test_a_run_stopped_while_writing_its_results_leaves_no_temporary_file(tmp_pa
     for k in range(TRAIN_KILLS):
         out = tmp_path / f"run{k}"
         args = ["train", "--steps", "1", "--samples", "10", "--hidden", "2", "--out", str(out)]
-        process = subprocess.Popen(
+        process = child_with_default_signals(
             [sys.executable, "-m", "micrograd", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

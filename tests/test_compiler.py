@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import math
 import re
@@ -16,6 +17,7 @@ from strategies import backward_grads, expressions, floats_between, micrograd_re
 import micrograd
 from micrograd import Value, weighted_sum
 from micrograd.compiler import Compiled
+from micrograd.engine import Op
 
 
 def bits(x: float) -> bytes:
@@ -93,6 +95,13 @@ def test_names_that_collide_are_made_unique():
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OWN_COMMENTS = {
+    "# *",
+    "# +",
+    "# relu",
+    "# inf/nan from any line above shows here",
+    "# and from the edges into constants, as backward() checks them",
+}
 
 
 @settings(max_examples=100, deadline=None)
@@ -111,9 +120,7 @@ def test_generated_source_holds_no_user_text_outside_comments_and_identifiers(la
         if token.type == tokenize.NAME:
             assert _NAME.fullmatch(token.string)
         if token.type == tokenize.COMMENT:  # the op's name from the op table, or our own words
-            assert token.string in {"# *", "# +", "# relu", "# inf/nan from any line above shows here"} or (
-                token.string.startswith("# backward:")
-            )
+            assert token.string in _OWN_COMMENTS or token.string.startswith("# backward:")
     assert_same_as_engine(compiled, f, [0.3, 0.2])
 
 
@@ -272,3 +279,260 @@ def test_star_import_keeps_the_builtin_compile():
     exec("from micrograd import *", namespace)
     assert "compile" not in namespace and "Value" in namespace
     assert micrograd.compile.__module__ == "micrograd.compiler"
+
+
+# --------------------------------------------------------------------------- hostile ops: nothing typed becomes code
+
+_OP_COMMENT = re.compile(r"# op [A-Za-z0-9_]+")
+
+
+def assert_only_the_compilers_own_text(source: str) -> None:
+    """Strings never; names are identifiers; comments are our words or an op's made-up word."""
+    tree = ast.parse(source)
+    (function,) = tree.body  # one def and nothing else: no statement smuggled in
+    assert isinstance(function, ast.FunctionDef)
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        assert token.type != tokenize.STRING
+        if token.type == tokenize.NAME:
+            assert _NAME.fullmatch(token.string)
+        if token.type == tokenize.COMMENT:
+            assert (
+                token.string in _OWN_COMMENTS
+                or token.string.startswith("# backward:")
+                or _OP_COMMENT.fullmatch(token.string)
+            ), token.string
+    assert source.isascii() or set(source) - set(map(chr, range(128))) <= {"Σ"}
+
+
+_HOSTILE_NAMES = [
+    "cube\nimport os; os._exit(3)",
+    "cube\rraise SystemExit(3)",
+    "cube\r\n_check = 0.0",
+    "x\x0cimport os",
+    "x\u2028import os",
+    "x\u0085import os",
+    "\ud800",
+    "# \\\nraise SystemExit",
+    '"""',
+    "'",
+]
+
+
+@pytest.mark.parametrize("name", _HOSTILE_NAMES)
+def test_an_op_name_never_reaches_the_code(name):
+    cube = Op(name, lambda x: x**3, lambda out, x: (3 * x * x,))
+    square = Op(name + "2", lambda x: x * x, lambda out, x: (2 * x,))
+    call = Op(name + "c", math.sin, lambda out, x: (math.cos(x),))  # called by reference
+
+    def f(a):
+        return call(square(cube(a)) * 2.0)
+
+    compiled = micrograd.compile(f, [0.5])
+    assert_only_the_compilers_own_text(compiled.source)
+    assert_same_as_engine(compiled, f, [0.7])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_no_op_name_reaches_the_code(name):
+    cube = Op(name, lambda x: x**3, lambda out, x: (3 * x * x,))
+    if "\0" in name:
+        with pytest.raises(ValueError, match="NUL character in its name") as caught:
+            micrograd.compile(lambda a: cube(a), [0.5])
+        assert repr(name) in str(caught.value)
+        return
+    compiled = micrograd.compile(lambda a: cube(a) + a, [0.5])
+    assert_only_the_compilers_own_text(compiled.source)
+    assert compiled(2.0) == (10.0, [13.0])
+
+
+def test_a_nul_in_an_op_name_is_an_error_naming_the_op():
+    bad = Op("cu\x00be", lambda x: x**3, lambda out, x: (3 * x * x,))
+    with pytest.raises(ValueError, match=re.escape("the op 'cu\\x00be' has a NUL character")):
+        micrograd.compile(lambda a: bad(a), [2.0])
+
+
+class _Sly(float):
+    """A float whose repr is code."""
+
+    def __repr__(self):
+        return "__import__('os')._exit(3)"
+
+
+class _SlyInt(int):
+    def __repr__(self):
+        return "__import__('os')._exit(3)"
+
+
+def test_numbers_in_an_ops_rules_are_written_by_the_compiler_not_by_their_repr():
+    scale = Op("scale", lambda x: x * 3.0, lambda out, x: (_Sly(3.0) + 0 * x,))
+    shift = Op("shift", lambda x: x + 2, lambda out, x: (_SlyInt(1) + 0 * x,))
+    huge = Op("huge", lambda x: x, lambda out, x: (10**400 // 10**400 + 0 * x,))  # an int too big to write
+
+    def f(a):
+        return huge(shift(scale(a)))
+
+    compiled = micrograd.compile(f, [1.0])
+    assert "_exit" not in compiled.source
+    assert_only_the_compilers_own_text(compiled.source)
+    assert_same_as_engine(compiled, f, [2.0])
+
+
+@pytest.mark.parametrize(
+    "templates",
+    [
+        ("{0}\nimport os", ("1.0",)),
+        ("{0}", ("1.0\rimport os",)),
+        ("{0}; import os", ("1.0",)),
+        ("{0}", ("{1}",)),  # an argument the op does not have
+        ("{0.real}", ("1.0",)),
+        ("{0} +", ("1.0",)),
+        ("{0}", ("1.0\x00",)),
+    ],
+)
+def test_an_ops_source_templates_must_be_one_expression(templates):
+    bad = Op("twice", lambda x: x, lambda out, x: (1.0,), code=templates)
+    with pytest.raises(ValueError, match="the op 'twice' has a source template that is not one Python expression"):
+        micrograd.compile(lambda a: bad(a), [1.0])
+
+
+def test_a_training_programs_labels_are_written_as_the_compilers_own_ints():
+    np = pytest.importorskip("numpy")
+    from micrograd.compiler import compile_training
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 1], seed=0)
+    program = compile_training(model, "hinge", [0.5, 0.0], [np.int64(-1), np.float64(1.0)])
+    assert "_y == -1:" in program.source and "_y == 1:" in program.source and "np." not in program.source
+    program3 = compile_training(MLP(2, [3, 3], seed=0), "cross_entropy", [0.5, 0.0], [np.int64(0), 2, _SlyInt(1)])
+    assert "_exit" not in program3.source
+    with pytest.raises(ValueError, match="hinge needs labels"):
+        compile_training(model, "hinge", [0.5, 0.0], [True, -1])
+
+
+# --------------------------------------------------------------------------- errors on edges into constants
+
+
+@pytest.mark.parametrize(
+    "f, recorded, bad",
+    [
+        (lambda x: x / 2.2250738585072014e-308, [0.0], [0.2]),  # the local derivative into the constant
+        (lambda x: x * 1e-300 * 1e200, [1.0], [1e200]),  # the constant 1e-300's gradient
+        (lambda x: x * 1e-300 * 1e200 * 1e-10, [1.0], [1e200]),
+        (lambda x: weighted_sum([x, x], [1e-300, 2.0], 0.0) * 1e200, [1.0], [1e150]),
+        (lambda x: (x * 1e-200).tanh() * 1e300, [1.0], [1e200]),
+        (lambda x: (Value(1e-300) * 1e-8) * x * 1e200, [1.0], [1e300]),  # a constant made of constants
+        (lambda x: x / 1e-300 + x * 0.0, [0.0], [1e-10]),
+        (lambda x: (x * (Value(0.0) * 0.0)) * 1e200, [1.0], [1e200]),  # inf in a constant's grad, then * 0
+        (lambda x: (x * 1e-300).relu() * 1e200, [1.0], [1e200]),
+    ],
+)
+def test_edges_into_constants_raise_as_backward_does(f, recorded, bad):
+    compiled = micrograd.compile(f, recorded)
+    with pytest.raises(ArithmeticError) as engine:
+        root = f(*[Value(x) for x in bad])
+        root.backward()
+    with pytest.raises(type(engine.value)) as caught:
+        compiled(*bad)
+    assert str(caught.value) == str(engine.value)
+
+
+def outcome(run):
+    """What a run gives: its numbers as bits, or its error's type and message."""
+    try:
+        value, grads = run()
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__, str(error)
+    return bits(value), list(map(bits, grads))
+
+
+_WIDE = st.sampled_from([1e-300, 1e-200, 1e-150, 2.2250738585072014e-308, 1e150, 1e200, 1e300, 5e-324, 3.0, -7.5])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["*c", "/c", "c/", "+c", "*x", "tanh", "wsum"]), _WIDE), min_size=1, max_size=6),
+    _WIDE,
+    _WIDE,
+)
+def test_compiled_and_backward_agree_errors_included_with_constants_of_any_size(steps, recorded, x):
+    def f(a):
+        out = a
+        for kind, c in steps:
+            if kind == "*c":
+                out = out * c
+            elif kind == "/c":
+                out = out / c
+            elif kind == "c/":
+                out = c / (out * out + 1.0)
+            elif kind == "+c":
+                out = out + c
+            elif kind == "*x":
+                out = out * a
+            elif kind == "tanh":
+                out = out.tanh()
+            else:
+                out = weighted_sum([out, a], [c, c], c)
+        return out
+
+    try:
+        compiled = micrograd.compile(f, [recorded])
+    except (ArithmeticError, ValueError):
+        return  # not defined at the recorded point (the engine raises there too)
+
+    def by_engine():
+        a = Value(x)
+        root = f(a)
+        root.backward()
+        return root.data, [a.grad]
+
+    assert outcome(lambda: compiled(x)) == outcome(by_engine)
+
+
+# --------------------------------------------------------------------------- fit(compile=True): errors as the engine's
+
+
+def _train_outcome(compiled: bool, scales: list[float], x: float, label: int, activation: str):
+    from micrograd.nn import MLP
+    from micrograd.optim import SGD
+    from micrograd.train import fit
+
+    model = MLP(1, [2, 1], activation=activation, seed=0)
+    for p, scale in zip(model.parameters(), scales * 10):
+        p.data = p.data * scale
+    try:
+        fit(model, [[x]], [label], loss="hinge", optimizer=SGD(model.parameters(), lr=1e-300), steps=1, l2=0.0,
+            progress=False, compile=compiled)  # fmt: skip
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__, str(error)
+    return [bits(p.data) for p in model.parameters()], [bits(p.grad) for p in model.parameters()]
+
+
+def test_a_training_step_whose_pixel_gradient_overflows_raises_as_the_engine_does():
+    # x = 1e-200 through two weights of 1e200: the output is finite, every parameter's gradient
+    # too, but the input's gradient is 1e400, and backward() raises there.
+    from micrograd.nn import MLP
+    from micrograd.optim import SGD
+    from micrograd.train import fit
+
+    outcomes = []
+    for compiled in (False, True):
+        model = MLP(1, [1, 1], activation="linear", seed=0)
+        for p in model.parameters():
+            p.data = 1e200 if p.label.startswith("w") else 0.0
+        with pytest.raises(micrograd.GradientOverflowError) as caught:
+            fit(model, [[1e-200]], [-1], loss="hinge", optimizer=SGD(model.parameters(), lr=1e-300), steps=1,
+                l2=0.0, progress=False, compile=compiled)  # fmt: skip
+        outcomes.append(str(caught.value))
+    assert outcomes[0] == outcomes[1] and "the leaf 1e-200" in outcomes[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([1.0, 1e-200, 1e100, 1e150, 1e200, -1e154, 1e300]), min_size=1, max_size=4),
+    st.sampled_from([1e-300, 1e-200, 1e-100, 0.5, 1e100, 1e200]),
+    st.sampled_from([-1, 1]),
+    st.sampled_from(["linear", "relu", "tanh"]),
+)
+def test_a_training_step_compiled_or_not_ends_the_same_way(scales, x, label, activation):
+    assert _train_outcome(True, scales, x, label, activation) == _train_outcome(False, scales, x, label, activation)

@@ -524,6 +524,8 @@ HUGE_DECLARATIONS = {
     "many layers of 1000": dict(nin=1000, nouts=[1000] * 2),
     "nin 2**63": dict(nin=2**63, nouts=[2**63]),
     "thousands of digits": dict(nin=10**4000, nouts=[1]),
+    "a count past the str() digit limit": dict(nin=10**4000, nouts=[10**400, 10**400]),
+    "two absurd sizes": dict(nin=10**4000, nouts=[10**4000]),
 }
 
 
@@ -707,3 +709,118 @@ def test_a_model_file_with_bytes_cut_inserted_or_changed_loads_or_is_refused(tmp
     path = tmp_path_factory.mktemp("hostile") / "edited.json"
     path.write_bytes(bytes(raw))
     loads_or_is_refused(path)
+
+
+# ------------------------------------------------- memory bounded by the model a file can describe
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("[" + "[]," * 21_000_000 + "[]]", "arrays and objects"),  # 63 MB of tiny containers: 1.6 GB parsed
+        ('{"format": "micrograd-mlp", "x": [' + "0," * 20_000_000 + "0]}", "values"),  # 40 MB of small ints
+        ('{"format": "micrograd-mlp", "x": ' + "[" * 6 + "]" * 6 + "}", "nested more than 5"),
+    ],
+    ids=["21M containers", "20M values", "depth 7"],
+)
+def test_json_no_model_file_can_be_is_refused_before_it_is_parsed(tmp_path, monkeypatch, content, match):
+    import time
+
+    import micrograd.nn as nn
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the file was parsed before its size was checked")
+
+    path = write(tmp_path, content)
+    monkeypatch.setattr(nn.json, "loads", no_parsing)
+    started = time.perf_counter()
+    refused(path, match)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_the_skeleton_check_is_cheap_in_memory(tmp_path):
+    import tracemalloc
+
+    path = write(tmp_path, "[" + "[[]]," * 1_500_000 + "[]]")  # 3 million containers, 7.5 MB
+    tracemalloc.start()
+    try:
+        refused(path, "arrays and objects")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * path.stat().st_size, peak  # the text and one copy, not a parsed tree
+
+
+def test_brackets_and_commas_inside_strings_are_not_structure(tmp_path, monkeypatch):
+    import micrograd.nn as nn
+
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 17)
+    doc = json.loads(saved_text(tmp_path))
+    doc["note"] = '[[[[[[[[{{{{,,,,"]]]]' * 100 + "\\"
+    model = load(write(tmp_path, json.dumps(doc)))
+    assert len(model.parameters()) == 17
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.lists(st.integers(1, 5), min_size=1, max_size=12),
+)
+def test_no_loadable_model_is_refused_by_the_skeleton_check(tmp_path_factory, nin, nouts):
+    """The bound is sound: with MAX_PARAMETERS exactly the model's size, its own file loads
+    (long chains of one-neuron layers are the most containers per parameter)."""
+    import micrograd.nn as nn
+
+    model = MLP(nin, nouts, seed=0)
+    path = tmp_path_factory.mktemp("models") / "m.json"
+    model.save(path)
+    count = len(model.parameters())
+    saved = nn.MAX_PARAMETERS
+    nn.MAX_PARAMETERS = count
+    try:
+        assert len(load(path).parameters()) == count
+        compact = json.dumps(json.loads(path.read_text()), separators=(",", ":"))
+        assert len(load(write(path.parent, compact, "compact.json")).parameters()) == count
+    finally:
+        nn.MAX_PARAMETERS = saved
+
+
+def test_a_chain_of_one_neuron_layers_is_the_most_containers_and_still_loads(tmp_path, monkeypatch):
+    import micrograd.nn as nn
+
+    model = MLP(1, [1] * 300, seed=0)  # 600 parameters, 4 + 4·300 containers
+    path = tmp_path / "chain.json"
+    model.save(path)
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 600)
+    assert len(load(path).parameters()) == 600
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 599)
+    refused(path)
+
+
+@pytest.mark.parametrize("digits", [640, 4000, 4299])
+def test_an_absurd_integer_gets_loads_own_message_under_any_digit_limit(tmp_path, monkeypatch, digits):
+    import sys
+
+    path = write(tmp_path, header(nin=1, nouts=[1]).replace('"nin": 1', '"nin": 1' + "0" * (digits - 1)))
+    for limit in (0, 640, 4300):  # 0: no limit; 640: the lowest Python allows
+        monkeypatch.setattr(sys, "get_int_max_str_digits", sys.get_int_max_str_digits)
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(limit)
+        try:
+            message = refused(path, "digits|parameters")
+            assert "Exceeds the limit" not in message and "int_max_str_digits" not in message
+            with pytest.raises(ValueError, match="a test") as info:
+                from_dict(
+                    {
+                        "format": "micrograd-mlp",
+                        "version": 1,
+                        "nin": 10**digits,
+                        "nouts": [10**digits],
+                        "activations": ["linear"],
+                        "layers": [],
+                    },
+                    "a test",
+                )
+            assert "Exceeds the limit" not in str(info.value)
+        finally:
+            sys.set_int_max_str_digits(old)

@@ -349,3 +349,208 @@ def test_the_step_through_fetches_a_mistakes_pass_when_asked(client):
     assert len(entry["steps"]) == len(page["steps"]) and entry["description"].startswith("parent.grad = ")
     status, doc = client.api("steps", session=session, point=1, mistake="<b>")
     assert status == 400 and "mistake must be one of overwrite" in doc["error"]
+
+
+# --------------------------------------------------------------------------- HTTP framing
+
+
+import socket  # noqa: E402
+
+
+def raw_exchange(client, data: bytes, wait: float = 10.0) -> bytes:
+    """Send `data` on one connection and read until the server closes it (or `wait` passes)."""
+    with socket.create_connection(("127.0.0.1", client.server.port), timeout=wait) as sock:
+        sock.sendall(data)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            received += b"<still open>"
+    return received
+
+
+def smuggled(client) -> bytes:
+    """A complete second request, hidden in the first one's body."""
+    return (f"GET /assets/explorer.js?token={client.server.token} HTTP/1.1\r\nHost: {client.host}\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "GET /?token={token} HTTP/1.1\r\nContent-Length: {n}\r\n",  # a GET with a body, answered 200
+        "HEAD /?token={token} HTTP/1.1\r\nContent-Length: {n}\r\n",
+        "GET /nowhere?token={token} HTTP/1.1\r\nContent-Length: {n}\r\n",  # answered 404
+        "POST /api/session HTTP/1.1\r\nX-Micrograd-Token: {token}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n",  # refused 411
+        "POST /api/session HTTP/1.1\r\nX-Micrograd-Token: {token}\r\nContent-Type: text/plain\r\n"
+        "Content-Length: {n}\r\n",  # refused 415
+        "OPTIONS /api/session HTTP/1.1\r\nX-Micrograd-Token: {token}\r\nContent-Length: {n}\r\n",
+        "POST /api/session HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n",  # no token
+    ],
+)
+def test_a_body_left_unread_closes_the_connection_never_becomes_a_request(client, head):
+    body = smuggled(client)
+    head = head.format(token=client.server.token, n=len(body))
+    received = raw_exchange(client, f"{head}Host: {client.host}\r\n\r\n".encode() + body)
+    assert received.count(b"HTTP/1.1 ") == 1, received[:300]  # one answer, then the connection is closed
+    assert b"Connection: close" in received and b"<still open>" not in received
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::1]evil.com",
+        "[::1].evil.com:80",
+        "[::1]:80evil.com",
+        "[::1]:",
+        "[evil.com]",
+        "[127.0.0.1]",
+        "[::1%25evil.com]",
+        "[::1",
+        "localhost:80x",
+        "localhost: 80",
+        "localhost:+80",
+        "localhost:",
+        "127.0.0.1:80:80",
+        "::1",
+        "evil.com:[::1]",
+        "localhost\t:80",
+        "local host",
+        "]127.0.0.1",  # is_loopback once stripped brackets from both ends
+        "]::1[",
+        "127.0.0.1]",
+    ],
+)
+def test_a_host_that_only_looks_local_is_403(client, host):
+    status, _, doc = client.request("GET", "/", headers={"Host": host})
+    assert status == 403 and "Host" in doc["error"]
+
+
+def test_two_host_headers_are_403(client):
+    received = raw_exchange(
+        client,
+        (
+            f"GET /?token={client.server.token} HTTP/1.1\r\nHost: {client.host}\r\nHost: evil.example\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode(),
+    )
+    assert received.startswith(b"HTTP/1.1 403")
+
+
+@pytest.mark.parametrize(
+    "length", ["+2", "0x2", "1_0", "\u0662", "2, 2", "2 2", "-1", "", "2.0", "1e1", "0" * 13 + "2"]
+)
+def test_a_content_length_must_be_plain_digits(client, length):
+    session_body = b"{}"
+    received = raw_exchange(
+        client,
+        (
+            f"POST /api/session HTTP/1.1\r\nHost: {client.host}\r\nX-Micrograd-Token: {client.server.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        ).encode()
+        + session_body,
+    )
+    assert received.startswith((b"HTTP/1.1 400", b"HTTP/1.1 411")), received[:200]
+    assert received.count(b"HTTP/1.1 ") == 1
+
+
+def test_two_content_lengths_are_400(client):
+    received = raw_exchange(
+        client,
+        (
+            f"POST /api/session HTTP/1.1\r\nHost: {client.host}\r\nX-Micrograd-Token: {client.server.token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}"
+        ).encode(),
+    )
+    assert received.startswith(b"HTTP/1.1 400") and b"plain digits" in received
+
+
+def test_a_burst_of_connections_is_queued_not_refused(client):
+    assert client.server.request_queue_size >= 128
+    sockets = [socket.create_connection(("127.0.0.1", client.server.port), timeout=30) for _ in range(150)]
+    try:
+        request = f"GET /assets/explorer.css?token={client.server.token} HTTP/1.1\r\nHost: {client.host}\r\n"
+        for sock in sockets:
+            sock.sendall((request + "Connection: close\r\n\r\n").encode())
+        for sock in sockets:
+            assert sock.recv(12) == b"HTTP/1.1 200"
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_refused_request_through_http_leaves_the_session_as_it_was(client):
+    session = client.new_session()
+    last = len(client.ok("state", session=session)["parameters"]) - 1
+    before = snapshot(client, session)
+    status, doc = client.api("settings", session=session, settings={"hidden": [1]}, weight=last)
+    assert status == 400 and "weight" in doc["error"]
+    assert snapshot(client, session) == before
+    assert client.ok("state", session=session, weight=last)["optimizer"]["index"] == last
+
+
+# --------------------------------------------------------------------------- open-ended: any Host, any Content-Length
+
+import ipaddress  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from micrograd.serve.server import ExplorerServer, _split_host  # noqa: E402
+
+_HOST_PARTS = st.sampled_from(
+    ["[", "]", ":", "::1", "127.0.0.1", "localhost", "evil.com", ".", "%", "80", "+", " ", "x", "[::1]"]
+)
+
+
+def _is_literal_host(text: str) -> bool:
+    """What a Host header may be here: a loopback name or an IP literal, with a port of digits."""
+    name, port = text, ""
+    if text.startswith("["):
+        end = text.find("]")
+        name, rest = text[1:end], text[end + 1 :]
+        if end < 0 or (rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii())):
+            return False
+        try:
+            return ipaddress.ip_address(name).version == 6 and "%" not in name
+        except ValueError:
+            return False
+    if text.count(":") == 1:
+        name, port = text.split(":")
+        if not (port.isascii() and port.isdigit()):
+            return False
+    if name in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(name).version == 4
+    except ValueError:
+        return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_HOST_PARTS, max_size=6).map("".join), st.text(max_size=12)))
+def test_only_a_loopback_name_or_an_ip_literal_is_an_accepted_host(text):
+    server = ExplorerServer.__new__(ExplorerServer)  # host_allowed alone: no socket
+    server.host = "127.0.0.1"
+    name = _split_host(text)
+    if name is not None and server.host_allowed(name):
+        assert _is_literal_host(text), (text, name)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(codec="latin-1", blacklist_characters="\r\n"), min_size=1, max_size=8))
+def test_any_content_length_but_plain_digits_is_refused(client, length):
+    received = raw_exchange(
+        client,
+        (
+            f"POST /api/session HTTP/1.1\r\nHost: {client.host}\r\nX-Micrograd-Token: {client.server.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{{}}"
+        ).encode("latin-1"),
+    )
+    plain = length.strip(" \t")
+    if plain.isascii() and plain.isdigit() and int(plain) == 2:
+        assert received.startswith(b"HTTP/1.1 200")
+    else:
+        assert not received.startswith(b"HTTP/1.1 200"), (length, received[:100])
+        assert received.count(b"HTTP/1.1 ") <= 1

@@ -259,3 +259,205 @@ def test_a_long_run_saves_its_latest_curves_and_loads_back():
     other = Session()
     other.load(saved)
     assert other.run.loss == session.run.loss[5:]
+
+
+# --------------------------------------------------------------------------- a refused request changes nothing
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from micrograd.serve.server import _ENDPOINTS, Refused, Sessions  # noqa: E402
+
+
+def whole_state(session: Session) -> tuple:
+    """Everything the page can see or a later request depends on, the optimiser's state included."""
+    run = session.run
+    optimizer = {k: (list(v) if isinstance(v, list) and k != "params" else v) for k, v in vars(run.optimizer).items()}
+    optimizer.pop("params", None)
+    return (
+        fingerprint(session),
+        session.view,
+        run.number,
+        list(run.accuracy),
+        list(run.grads),
+        list(run.before),
+        [p.grad for p in run.model.parameters()],
+        repr(optimizer),
+        session.names,
+        run.model.to_dict(),
+    )
+
+
+def test_a_settings_change_refused_by_the_view_it_answers_with_changes_nothing():
+    # The page shows the last weight of a 2-4-4-1 model; hidden 1 has no weight that far.
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    last = len(session.run.model.parameters()) - 1
+    before = whole_state(session)
+    with pytest.raises(BadRequest, match="weight must be between 0 and"):
+        _ENDPOINTS["settings"](sessions, {"session": key, "settings": {"hidden": [1]}, "weight": last})
+    assert whole_state(session) == before
+    doc = _ENDPOINTS["state"](sessions, {"session": key, "weight": last})  # and the next request works
+    assert doc["optimizer"]["index"] == last
+
+
+def huge_model_save() -> dict:
+    saved = Session().save()
+    first = saved["model"]["layers"][0]
+    first["weights"] = [[1.5e308 for _ in row] for row in first["weights"]]  # x of 2 or more: inf
+    return saved
+
+
+def test_a_saved_model_whose_forward_pass_overflows_is_refused_and_changes_nothing():
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    before = whole_state(session)
+    with pytest.raises(BadRequest, match="forward pass overflows a float"):
+        _ENDPOINTS["load"](sessions, {"session": key, "saved": huge_model_save()})
+    assert whole_state(session) == before
+    assert _ENDPOINTS["state"](sessions, {"session": key})["regions"]["size"] == GRID
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"activation": "relu"}, "activations"),
+        ({"activation": "sigmoid"}, "activations"),
+        ({"hidden": [4, 4, 4]}, "layer sizes"),
+        ({"loss": "cross_entropy"}, "layer sizes"),  # two outputs needed, the model has one
+    ],
+)
+def test_a_saved_session_whose_model_disagrees_with_its_settings_is_refused(change, message):
+    saved = Session().save()
+    saved["settings"].update(change)
+    session = Session()
+    before = whole_state(session)
+    with pytest.raises(BadRequest, match=message):
+        session.load(saved)
+    assert whole_state(session) == before
+
+
+def test_a_saved_model_with_another_output_activation_is_refused():
+    saved = Session().save()
+    saved["model"]["activations"][-1] = "tanh"
+    session = Session()
+    with pytest.raises(BadRequest, match="activations"):
+        session.load(saved)
+
+
+def test_a_run_of_steps_that_fails_midway_takes_back_the_steps_before_it(monkeypatch):
+    session = Session()
+    before = whole_state(session)
+    calls = []
+    real = fit
+
+    def failing_fit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OverflowError("the gradient overflows a float")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("micrograd.serve.session.fit", failing_fit)
+    with pytest.raises(Conflict, match="overflows"):
+        session.step(5, budget=60)
+    assert len(calls) == 3 and whole_state(session) == before
+
+
+# Requests, good and bad, in any order: each one refused must leave the session as it was.
+_FIELDS = {
+    "settings": st.fixed_dictionaries(
+        {},
+        optional={
+            "hidden": st.sampled_from([[1], [4, 4], [2, 3, 2], "9999", [0], [33], "x"]),
+            "activation": st.sampled_from(["tanh", "relu", "nope"]),
+            "optimizer": st.sampled_from(["sgd", "adam", "momentum", 3]),
+            "loss": st.sampled_from(["hinge", "cross_entropy", "binary_cross_entropy", "mse"]),
+            "dataset": st.sampled_from(["moons", "spiral", "blobs", "nope"]),
+            "lr": st.sampled_from([0.1, 0.0, -1.0, 1e9, "0.1"]),
+            "samples": st.sampled_from([20, 1, 501]),
+        },
+    ),
+    "weight": st.sampled_from([None, 0, 5, 24, 200, -1, "3"]),
+    "since": st.sampled_from([0, 1, 10**6, -1]),
+}
+
+
+def _request(kind: str, draw) -> dict:
+    body = {}
+    if kind == "settings":
+        body["settings"] = draw(_FIELDS["settings"])
+    elif kind == "step":
+        body["steps"] = draw(st.sampled_from([1, 2, 0, 101, "1"]))
+    elif kind == "add":
+        body.update(x=draw(st.sampled_from([0.1, 1e4, "a"])), y=0.2, label=draw(st.sampled_from([0, 1, 2, 9])))
+    elif kind == "remove":
+        body["index"] = draw(st.sampled_from([0, 99, 10**6, -1]))
+    elif kind == "load":
+        saved = Session(Settings(hidden=(2,))).save()
+        broken = draw(st.sampled_from(["good", "activation", "overflow", "sizes", "points"]))
+        if broken == "activation":
+            saved["settings"]["activation"] = "relu"
+        elif broken == "overflow":
+            saved = huge_model_save()
+        elif broken == "sizes":
+            saved["settings"]["hidden"] = [3]
+        elif broken == "points":
+            saved["points"].append([0, 0, 5])
+        body["saved"] = saved
+    weight = draw(_FIELDS["weight"])
+    if weight is not None:
+        body["weight"] = weight
+    if draw(st.booleans()):
+        body["run"], body["since"] = 1, draw(_FIELDS["since"])
+    return body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_refused_request_in_any_sequence_leaves_the_session_as_it_was(data):
+    sessions = Sessions(Settings(hidden=(2,), samples=20))
+    key, session = sessions.create()
+    kinds = ["settings", "step", "add", "remove", "load", "reset", "clear", "reinit", "state"]
+    for _ in range(data.draw(st.integers(1, 6))):
+        kind = data.draw(st.sampled_from(kinds))
+        body = {"session": key, **_request(kind, data.draw)}
+        before = whole_state(session)
+        try:
+            _ENDPOINTS[kind](sessions, body)
+        except (BadRequest, Refused):
+            assert whole_state(session) == before, (kind, body)
+        # whatever happened, the next plain request is answered
+        _ENDPOINTS["state"](sessions, {"session": key})
+
+
+@pytest.mark.parametrize("view", ["network", "steps", "graph"])
+def test_a_view_of_a_model_that_overflows_is_a_4xx_not_a_500(view):
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    neuron = session.run.model.layers[0].neurons[0]
+    for p in [*neuron.w, neuron.b]:
+        p.data = 1.5e308  # as training that diverged unnoticed could leave it
+    point = next(i for i, (x, y, _) in enumerate(session.points) if x > 0.3 and y > 0.3)
+    before = whole_state(session)
+    with pytest.raises(BadRequest, match="overflows a float") as caught:
+        _ENDPOINTS[view](sessions, {"session": key, "point": point})
+    assert caught.value.status == 409 and whole_state(session) == before
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_a_refused_change_of_optimiser_keeps_the_old_optimiser_object_and_state(optimizer):
+    sessions = Sessions(Settings())
+    key, session = sessions.create()
+    session.step(3, budget=60)
+    old = session.run.optimizer
+    before = whole_state(session)
+
+    def refused(*args):  # the answer refused after the change was made (what any later check may do)
+        raise BadRequest("refused after the change")
+
+    session.checked_state = refused
+    with pytest.raises(BadRequest, match="refused after the change"):
+        _ENDPOINTS["settings"](sessions, {"session": key, "settings": {"optimizer": optimizer}})
+    del session.checked_state
+    assert session.run.optimizer is old and type(old).__name__ == "SGD" and whole_state(session) == before
+    _ENDPOINTS["step"](sessions, {"session": key, "steps": 1})  # and it trains on as before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -1044,3 +1045,48 @@ def test_draw_network_names_columns_and_weights_as_nielsen_does():
     assert "layer 1 (input)" in named and "layer 2 (hidden, sigmoid)" in named and "layer 3 (output, sigmoid)" in named
     assert "w²₁₂" in named and "w³₂₃" in named  # into neuron 2 of layer 3, from neuron 3 of layer 2
     assert "2 paths from a²₁ to the outputs" in named
+
+
+# --------------------------------------------------------------------------- one escaping for drawings and pages
+
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+from micrograd.notation import visible as _visible_text  # noqa: E402
+
+# Any code point at all, lone surrogates, controls, U+FFFE/U+FFFF and line separators included.
+_ANY_CHAR = _st.one_of(
+    _st.characters(),
+    _st.integers(0xD800, 0xDFFF).map(chr),
+    _st.sampled_from(["\x00", "\x07", "\r", "\n", "\x1b", "\ufffe", "\uffff", "\u2028", "\x85", "<", "&", '"']),
+)
+
+
+def test_drawings_and_pages_share_one_escaping():
+    from micrograd.viz import _core
+
+    assert _core._visible is _visible_text
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+@_settings(max_examples=25, deadline=None, suppress_health_check=[_HealthCheck.function_scoped_fixture])
+@_given(_st.lists(_st.text(_ANY_CHAR, min_size=1, max_size=8), min_size=3, max_size=3))
+def test_any_label_is_drawn_and_saved_as_a_page(tmp_path, labels):
+    from micrograd import backward_steps
+
+    a = Value(2.0, label=labels[0])
+    b = Value(-1.0, label=labels[1])
+    out = (a * b + a).tanh()
+    out.label = labels[2]
+    source = draw_dot(out).source
+    source.encode("utf-8")  # strict: what dot is given
+    path = tmp_path / "page.html"
+    backward_steps(out).save_html(path)
+    page = path.read_bytes().decode("utf-8")  # strict
+    for label in labels:
+        shown = _visible_text(label)
+        assert not [ch for ch in shown if 0xD800 <= ord(ch) <= 0xDFFF]
+        assert html.escape(shown).replace("\n", "<BR/>") in source or not shown.strip()
+    assert "<title>" in page

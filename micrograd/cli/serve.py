@@ -10,10 +10,15 @@ Ctrl-C stops the server.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import html
+import os
 import shutil
 import signal
 import sys
+import tempfile
 import webbrowser
+from pathlib import Path
 
 from micrograd.cli import UsageError
 from micrograd.cli.train import _hidden, _positive_int, _rate
@@ -97,6 +102,31 @@ def _check_drawing_tools() -> None:
         )
 
 
+def _redirect_file(url: str) -> Path:
+    """A page that sends the browser on to `url`, in a new private directory (0700), readable
+    by its owner only (0600): what `--open` gives the browser, as Jupyter does, so that the
+    token never appears on a command line (which other users of the machine can read)."""
+    folder = Path(tempfile.mkdtemp(prefix="micrograd-serve-"))  # mkdtemp makes it 0700
+    path = folder / "open.html"
+    shown = html.escape(url, quote=True)
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={shown}"><title>micrograd explorer</title></head>\n'
+        f'<body><p>Opening the explorer: <a href="{shown}">{shown}</a></p></body></html>\n'
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(page)
+    return path
+
+
+def _remove_redirect(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # someone put another file there: leave it
+            path.parent.rmdir()
+
+
 def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -117,14 +147,17 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"micrograd explorer: {server.url}", flush=True)
     print("press Ctrl-C to stop", file=sys.stderr, flush=True)
-    if args.open:
-        webbrowser.open(server.url)
+    redirect = None
     previous = signal.signal(signal.SIGTERM, _stop)  # `kill` stops it as cleanly as Ctrl-C
     try:
+        if args.open:
+            redirect = _redirect_file(server.url)
+            webbrowser.open(redirect.as_uri())  # the file's name on the command line, not the token
         server.serve_forever()
     except KeyboardInterrupt:
         print("micrograd serve: stopped", file=sys.stderr)
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.server_close()
+        _remove_redirect(redirect)
     return 0

@@ -13,9 +13,18 @@ is imported; see `micrograd.exercises._core` for how checking and the reference 
 from importlib import import_module
 from pkgutil import iter_modules
 
-from micrograd.exercises._core import REFERENCE_ENV, Exercise, Verdict, check, exercise, judge_number, solution
+from micrograd.exercises._core import (
+    REFERENCE_ENV,
+    Exercise,
+    Verdict,
+    check,
+    exercise,
+    judge_count,
+    judge_number,
+    solution,
+)
 
-__all__ = ["REFERENCE_ENV", "Exercise", "Verdict", "check", "exercise", "judge_number", "solution"]
+__all__ = ["REFERENCE_ENV", "Exercise", "Verdict", "check", "exercise", "judge_count", "judge_number", "solution"]
 
 for _module in iter_modules(__path__):
     if not _module.name.startswith("_"):

@@ -6,12 +6,14 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from micrograd.exercises._core import as_number, describe
+
 
 def not_a_function(answer: Any, what: str) -> str | None:
     """Why `answer` cannot be judged as `what` (a description such as ``"a function delta(a, y)"``), or None."""
     if callable(answer):
         return None
-    return f"the answer should be {what}, got {type(answer).__name__} {answer!r}"
+    return f"the answer should be {what}, got {type(answer).__name__} {describe(answer)}"
 
 
 def outputs_of(answer: Callable[..., Any], cases: Iterable[tuple]) -> tuple[list[float] | None, str]:
@@ -21,12 +23,21 @@ def outputs_of(answer: Callable[..., Any], cases: Iterable[tuple]) -> tuple[list
         try:
             value = answer(*args)
         except Exception as error:  # the reader's code: any error is feedback, not a crash
-            return None, f"your function raised {type(error).__name__}: {error}"
-        number = getattr(value, "data", value)  # a Value is fine too
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-            return None, f"your function should return a finite number, it returned {value!r}"
-        results.append(float(number))
+            return None, f"your function raised {raised(error)}"
+        number, _ = as_number(value)  # a Value is fine too, and a numpy scalar
+        if number is None:
+            return None, f"your function should return a finite number, it returned {describe(value)}"
+        results.append(number)
     return results, ""
+
+
+def raised(error: BaseException) -> str:
+    """``TypeError: its message`` for the reader's error, in one line, even if str() fails."""
+    try:
+        text = str(error).splitlines()[0] if str(error) else ""
+    except Exception:
+        text = ""
+    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
 
 
 def all_close(got: Iterable[float], want: Iterable[float], rel: float = 1e-6, abs_tol: float = 1e-12) -> bool:

@@ -22,7 +22,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REFERENCE_ENV", "Exercise", "Verdict", "check", "exercise", "judge_number", "solution"]
+from micrograd.engine import Value
+
+__all__ = [
+    "REFERENCE_ENV",
+    "Exercise",
+    "Verdict",
+    "as_number",
+    "check",
+    "describe",
+    "exercise",
+    "judge_count",
+    "judge_number",
+    "solution",
+]
 
 REFERENCE_ENV = "MICROGRAD_EXERCISES"  # "reference": answer unanswered exercises with the solution
 
@@ -75,6 +88,66 @@ class Exercise:
 _REGISTRY: dict[str, Exercise] = {}
 
 
+def describe(answer: Any, limit: int = 60) -> str:
+    """`answer` as a verdict shows it: its repr, cut to `limit` characters, whatever it is
+    (an int of 5,000 digits, an object whose repr raises)."""
+    if isinstance(answer, int) and not isinstance(answer, bool) and answer.bit_length() > 200:
+        return f"an int of about {int(answer.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(answer)
+        if not isinstance(text, str):
+            raise TypeError
+    except Exception:
+        try:
+            kind = type(answer).__name__
+        except Exception:
+            kind = "object"
+        return f"a {kind} whose repr fails"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def as_number(answer: Any) -> tuple[float | None, str]:
+    """`answer` as a finite float, or None and why not: any real number (an int, a fraction,
+    a numpy scalar, a `Value`'s data), never a bool or a string, and never a traceback."""
+    try:
+        if isinstance(answer, Value):
+            answer = answer.data  # a Value: its number
+        kind = type(answer).__name__
+        if isinstance(answer, (bool, str, bytes)) or kind in ("bool_", "bool"):
+            return None, f"the answer should be a finite number, got {kind} {describe(answer)}"
+        if not isinstance(answer, numbers.Real) and not hasattr(type(answer), "__float__"):
+            return None, f"the answer should be a finite number, got {kind} {describe(answer)}"
+        number = float(answer)
+    except OverflowError:
+        return None, f"{describe(answer)} is too large for a float: no answer here is that large."
+    except Exception as error:
+        kind = type(error).__name__
+        return None, f"the answer should be a finite number; reading {describe(answer)} as one raised {kind}."
+    if type(number) is not float:
+        number = float.__float__(number)
+    if not math.isfinite(number):
+        return None, f"the answer should be a finite number, got {describe(answer)}."
+    return number, ""
+
+
+def _mistakes(mistakes: Callable[..., Mapping[float, str]] | None, context: Mapping[str, Any]) -> list:
+    """The known mistakes' values, skipping any that cannot be computed in this context (a
+    saturated sigmoid makes some of them divide by zero or overflow)."""
+    if mistakes is None:
+        return []
+    try:
+        table = mistakes(**context)
+        items = list(table.items())
+    except Exception:
+        return []
+    found = []
+    for value, why in items:
+        number, _ = as_number(value)
+        if number is not None:
+            found.append((number, why))
+    return found
+
+
 def judge_number(rel: float = 1e-3, abs_tol: float = 1e-9, mistakes: Callable[..., Mapping[float, str]] | None = None):
     """A judge for a numeric answer: right within `rel`/`abs_tol` of the solution.
 
@@ -83,14 +156,35 @@ def judge_number(rel: float = 1e-3, abs_tol: float = 1e-9, mistakes: Callable[..
     """
 
     def judge(answer: Any, expected: float, context: Mapping[str, Any]) -> tuple[bool, str]:
-        if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(answer):
-            return False, f"the answer should be a finite number, got {type(answer).__name__} {answer!r}"
-        if math.isclose(answer, expected, rel_tol=rel, abs_tol=abs_tol):
-            return True, f"{answer!r} is it."
-        for value, why in (mistakes(**context) if mistakes else {}).items():
-            if math.isclose(answer, value, rel_tol=rel, abs_tol=abs_tol):
+        number, problem = as_number(answer)
+        if number is None:
+            return False, problem
+        if math.isclose(number, expected, rel_tol=rel, abs_tol=abs_tol):
+            return True, f"{describe(answer)} is it."
+        for value, why in _mistakes(mistakes, context):
+            if math.isclose(number, value, rel_tol=rel, abs_tol=abs_tol):
                 return False, why
-        return False, f"{answer!r} is not it."
+        return False, f"{describe(answer)} is not it."
+
+    return judge
+
+
+def judge_count(mistakes: Callable[..., Mapping[float, str]] | None = None):
+    """A judge for a count (of paths, edges, lines): a whole number, equal to the solution.
+    81.4 is no count, and is refused as one rather than rounded."""
+
+    def judge(answer: Any, expected: int, context: Mapping[str, Any]) -> tuple[bool, str]:
+        number, problem = as_number(answer)
+        if number is None:
+            return False, problem.replace("a finite number", "a whole number (a count)")
+        if not number.is_integer():
+            return False, f"{describe(answer)} is not a whole number: a count is 0, 1, 2, ..."
+        if number == expected:
+            return True, f"{describe(answer)} is it."
+        for value, why in _mistakes(mistakes, context):
+            if number == value:
+                return False, why
+        return False, f"{describe(answer)} is not it."
 
     return judge
 
@@ -151,10 +245,14 @@ def check(id: str, answer: Any, **context: Any) -> Verdict:
         if not ok:
             raise AssertionError(f"exercise {id!r}: its own solution {answer!r} was judged wrong: {why}")
         return Verdict(id, True, f"(reference answer) {why}")
-    ok, why = ex.judge(answer, expected, context)
+    try:
+        ok, why = ex.judge(answer, expected, context)
+    except Exception as error:  # whatever the answer is, it gets a verdict, never a traceback
+        kind = type(error).__name__
+        ok, why = False, f"{describe(answer)} could not be judged ({kind}); is it the kind of answer asked for?"
     if not ok and ex.hint:
         why = f"{why} Hint: {ex.hint}"
-    return Verdict(id, ok, why)
+    return Verdict(id, bool(ok), str(why))
 
 
 def solution(id: str, **context: Any) -> Any:

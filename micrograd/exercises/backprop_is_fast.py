@@ -4,10 +4,9 @@ chain of three-way diamonds, counted before `count_paths` and `count_edges` do."
 from __future__ import annotations
 
 import math
-import numbers
 
 from micrograd.engine import Value
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import as_number, describe, exercise, judge_count
 from micrograd.explain import count_edges, count_paths
 
 
@@ -24,7 +23,7 @@ def _paths_mistakes(y: Value, x: Value, n: int) -> dict[float, str]:
     "06.paths",
     "How many paths lead from x to y through the chain of three-way diamonds?",
     hint="a path chooses one branch at each diamond, independently of the other diamonds.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_paths_mistakes),
+    judge=judge_count(mistakes=_paths_mistakes),
 )
 def paths_through_diamonds(y: Value, x: Value, n: int) -> int:
     return count_paths(y, x)
@@ -44,7 +43,7 @@ def _edges_mistakes(y: Value, x: Value, n: int) -> dict[float, str]:
     "06.edges",
     "How many edges does backward() visit in the same graph?",
     hint="count the arrows into operations in the drawing of one diamond, then multiply by the number of diamonds.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_edges_mistakes),
+    judge=judge_count(mistakes=_edges_mistakes),
 )
 def edges_of_diamonds(y: Value, x: Value, n: int) -> int:
     return count_edges(y)
@@ -56,15 +55,16 @@ def edges_of_diamonds(y: Value, x: Value, n: int) -> int:
 def _pair(answer) -> tuple[float, float] | None:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return None
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in answer):
+    numbers_ = [as_number(v)[0] for v in answer]
+    if None in numbers_:
         return None
-    return float(answer[0]), float(answer[1])
+    return numbers_[0], numbers_[1]
 
 
 def _judge_gate(answer, expected, context) -> tuple[bool, str]:
     pair = _pair(answer)
     if pair is None:
-        return False, f"the answer should be two finite numbers (∂C/∂a, ∂C/∂b), got {answer!r}"
+        return False, f"the answer should be two finite numbers (∂C/∂a, ∂C/∂b), got {describe(answer)}"
 
     def close(got, want):
         return all(math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12) for g, w in zip(got, want))
@@ -73,14 +73,20 @@ def _judge_gate(answer, expected, context) -> tuple[bool, str]:
         return True, f"{pair} is it: each input receives the OTHER input times the gradient from above."
     a, b, up = context["a"].data, context["b"].data, context["upstream"]
     mistakes = [
-        ((a * up, b * up), "each input got its OWN value times the gradient; the local derivative of a·b "
-         "with respect to a is not a."),
-        ((up, up), "that is what an addition sends back (local derivative 1 to each input); a product's "
-         "local derivatives are not 1."),
-        ((b, a), "those are the local derivatives alone; multiply them by the gradient "
-         "that arrives from above."),
-        ((a * b * up, a * b * up), "that multiplies by the product itself; differentiate a·b with respect "
-         "to one input at a time."),
+        (
+            (a * up, b * up),
+            "each input got its OWN value times the gradient; the local derivative of a·b with respect to a is not a.",
+        ),
+        (
+            (up, up),
+            "that is what an addition sends back (local derivative 1 to each input); a product's "
+            "local derivatives are not 1.",
+        ),
+        ((b, a), "those are the local derivatives alone; multiply them by the gradient that arrives from above."),
+        (
+            (a * b * up, a * b * up),
+            "that multiplies by the product itself; differentiate a·b with respect to one input at a time.",
+        ),
     ]
     for values, why in mistakes:
         if close(pair, values):

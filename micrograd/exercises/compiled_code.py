@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from micrograd.autodiff import grad
 from micrograd.engine import Value, topological_order
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import exercise, judge_count, judge_number
 
 
 def _two_paths_mistakes(out: Value, a: Value, b: Value) -> dict[float, str]:
@@ -60,7 +60,7 @@ def _lines_mistakes(f: Callable[..., Value], inputs: Sequence[float]) -> dict[fl
     "11.backward-lines",
     "How many `+=` lines will the compiled backward pass of the first neuron have?",
     hint="one line per edge that carries a gradient towards a parameter: into the sum, and into the relu.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_lines_mistakes),
+    judge=judge_count(mistakes=_lines_mistakes),
 )
 def backward_lines(f: Callable[..., Value], inputs: Sequence[float]) -> int:
     return _edges_to_inputs(f, inputs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from micrograd.engine import Value
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import exercise, judge_count, judge_number
 from micrograd.explain import forward_grad
 
 
@@ -30,7 +30,7 @@ def _nonzero_mistakes(activations: Sequence[Value], z: Value) -> dict[float, str
     "02.nonzero-terms",
     "In δᴸⱼ = Σₖ ∂C/∂aᴸₖ · ∂aᴸₖ/∂zᴸⱼ for a sigmoid output layer, how many terms are not zero?",
     hint="Which output activations are computed from zᴸⱼ? Look at the arrows in the drawing.",
-    judge=judge_number(abs_tol=0.0, rel=0.0, mistakes=_nonzero_mistakes),
+    judge=judge_count(mistakes=_nonzero_mistakes),
 )
 def _nonzero_terms(activations: Sequence[Value], z: Value) -> float:
     return float(sum(1 for a in activations if forward_grad(a, z) != 0.0))

@@ -8,8 +8,8 @@ import inspect
 from collections.abc import Callable, Sequence
 
 from micrograd.engine import Value, topological_order
-from micrograd.exercises._code import all_close, not_a_function
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._code import all_close, not_a_function, raised
+from micrograd.exercises._core import as_number, describe, exercise, judge_count
 
 
 def _sweeps_mistakes(params: Sequence[Value]) -> dict[float, str]:
@@ -23,7 +23,7 @@ def _sweeps_mistakes(params: Sequence[Value]) -> dict[float, str]:
     "07.forward-sweeps",
     "How many forward-mode sweeps give the whole gradient of the loss (every ∂loss/∂p)?",
     hint="one forward sweep starts from one input with tangent 1 and every other input 0.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_sweeps_mistakes),
+    judge=judge_count(mistakes=_sweeps_mistakes),
 )
 def forward_sweeps(params: Sequence[Value]) -> int:
     return len(params)
@@ -56,23 +56,44 @@ def _leaf_grads(f: Callable[..., Value], inputs: Sequence[float]) -> tuple[list[
 
 
 def _judge_reverse_sweep(answer, expected, context) -> tuple[bool, str]:
+    """The reader's sweep runs on a graph `backward()` has never seen: every ``.grad`` in it
+    is 0, so a sweep that reads ``.grad`` (what backward() would have filled in) gets the
+    wrong numbers, and one that calls backward() (or writes ``.grad``) is caught doing so.
+    backward()'s own answer comes from a second copy of the graph."""
     problem = not_a_function(answer, "a function reverse_sweep(out) that returns a dict {value: ∂out/∂value}")
     if problem:
         return False, problem
-    xs, out, want = _leaf_grads(context["f"], context["inputs"])
-    for x in xs:
-        x.grad = 0.0  # so a sweep that reads .grad instead of its own dict shows up
+    _, _, want = _leaf_grads(context["f"], context["inputs"])
+    xs = [Value(v, label=name) for v, name in zip(context["inputs"], _input_names(context["f"], len(want)))]
+    out = context["f"](*xs)
+    order = topological_order(out)
     try:
         adjoint = answer(out)
-        got = [float(adjoint.get(x, 0.0)) for x in xs]
+        if not hasattr(adjoint, "get"):
+            return False, f"reverse_sweep should return a dict {{value: ∂out/∂value}}, it returned {describe(adjoint)}"
+        got = [as_number(adjoint.get(x, 0.0)) for x in xs]
     except Exception as error:  # the reader's code
-        return False, f"your function raised {type(error).__name__}: {error}"
+        return False, f"your function raised {raised(error)}"
+    if any(node.grad != 0.0 for node in order):
+        return False, (
+            "your sweep changed .grad (did it call backward()?): the exercise is to compute the adjoints "
+            "yourself, into the dict the function returns, as backward() would."
+        )
+    if any(number is None for number, _ in got):
+        bad = next(why for number, why in got if number is None)
+        return False, f"the dict should map each value to a number: {bad}"
+    got = [number for number, _ in got]
     if all_close(got, want):
         return True, "your sweep gives backward()'s gradient for every input."
     if all_close(got, [_assigning_sweep(out).get(x, 0.0) for x in xs]):
         return False, (
             "a value used twice got only ONE path's contribution: `adjoint[p] = ...` overwrites what an earlier "
             "edge left there, but the gradient is the sum over all paths."
+        )
+    if all(g == 0.0 for g in got):
+        return False, (
+            "your sweep disagrees with backward(): every input's adjoint is 0. If it reads .grad: backward() "
+            "has not run on this graph, so .grad holds nothing; the adjoints are the sweep's own, from {out: 1.0}."
         )
     return False, "your sweep disagrees with backward() on at least one input."
 
@@ -88,7 +109,7 @@ def _names(answer) -> set[str] | None:
 def _judge_wrong_inputs(answer, expected, context) -> tuple[bool, str]:
     names = _names(answer)
     if names is None:
-        return False, f'the answer should be a set of input names such as {{"a"}}, got {answer!r}'
+        return False, f'the answer should be a set of input names such as {{"a"}}, got {describe(answer)}'
     xs, _, _ = _leaf_grads(context["f"], context["inputs"])
     known = {x.label for x in xs}
     if not names <= known:
@@ -105,7 +126,7 @@ def _judge_wrong_inputs(answer, expected, context) -> tuple[bool, str]:
 
 @exercise(
     "07.wrong-inputs",
-    "Which inputs' derivatives does the `=` sweep get wrong? Answer with a set of names, like {\"a\"}.",
+    'Which inputs\' derivatives does the `=` sweep get wrong? Answer with a set of names, like {"a"}.',
     hint="= keeps only the last contribution written into a value; which inputs receive more than one?",
     judge=_judge_wrong_inputs,
 )

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from micrograd.autodiff import grad
 from micrograd.engine import Op, Value
-from micrograd.exercises._code import not_a_function
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._code import not_a_function, raised
+from micrograd.exercises._core import describe, exercise, judge_number
 from micrograd.gradcheck import GradcheckError, gradcheck
 
 
@@ -61,7 +61,7 @@ def _judge_local_rule(answer, expected, context) -> tuple[bool, str]:
     except Exception as error:  # the reader's code
         return False, f"your rule raised {type(error).__name__} on floats: {error}"
     if not isinstance(result, tuple) or len(result) != 1:
-        return False, f"return a tuple with one entry per parent, like (d,), not {result!r}"
+        return False, f"return a tuple with one entry per parent, like (d,), not {describe(result)}"
     naive = [1 / (1 + x * x) for x in POINTS]
     for order in (1, 2):
         for point in POINTS:
@@ -77,7 +77,7 @@ def _judge_local_rule(answer, expected, context) -> tuple[bool, str]:
                 return False, f"gradcheck rejects {what} at x = {point}: {str(error).splitlines()[-1].strip()}"
             except (TypeError, AttributeError) as error:
                 return False, (
-                    f"your rule works on floats but not on Values ({type(error).__name__}: {error}). Write it with "
+                    f"your rule works on floats but not on Values ({raised(error)}). Write it with "
                     "+ − * / ** only, so that grad(..., create_graph=True) can differentiate it again."
                 )
             except Exception as error:  # the reader's code, e.g. a division by zero somewhere

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from micrograd.engine import Value
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import describe, exercise, judge_number
 from micrograd.explain import forward_grad
 from micrograd.nielsen import Trace
 
@@ -27,7 +27,7 @@ def _judge_translation(answer: Any, expected: tuple[int, int, int], context: Map
         or len(answer) != 3
         or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer)
     ):
-        return False, f"give the three numbers of wˡⱼₖ as a tuple (l, j, k), got {answer!r}"
+        return False, f"give the three numbers of wˡⱼₖ as a tuple (l, j, k), got {describe(answer)}"
     answer = tuple(int(n) for n in answer)
     if answer == expected:
         return True, f"w with l, j, k = {answer} is it."

@@ -48,11 +48,14 @@ def _bias_mistakes(a_prev: Value, w_L: Value, a_L: Value, y: float, x: float) ->
         right * x: "that is ∂C₀/∂w⁽ᴸ⁻¹⁾: the weight is multiplied by a⁽ᴸ⁻²⁾, but the bias is added, "
         "so ∂z⁽ᴸ⁻¹⁾/∂b⁽ᴸ⁻¹⁾ = 1.",
         right / 2: "a factor 2 is missing, as in the notes' bias formula: ∂C₀/∂a⁽ᴸ⁾ of (a⁽ᴸ⁾ − y)² keeps its 2.",
-        right / _sigmoid_slope(a_prev): "σ'(z⁽ᴸ⁻¹⁾) is missing: the bias enters before the first sigmoid.",
-        right / w_L.data: "w⁽ᴸ⁾ is missing: from a⁽ᴸ⁻¹⁾ the path goes through the next weight, "
-        "∂z⁽ᴸ⁾/∂a⁽ᴸ⁻¹⁾ = w⁽ᴸ⁾.",
-        right * x / w_L.data: "the input took the place of w⁽ᴸ⁾: the bias has no input factor, and the path "
-        "still crosses the next weight.",
+        # a saturated sigmoid (slope 0) or a zero weight leaves nothing to divide by: that slip is then not told apart
+        (right / _sigmoid_slope(a_prev) if _sigmoid_slope(a_prev) else math.nan): (
+            "σ'(z⁽ᴸ⁻¹⁾) is missing: the bias enters before the first sigmoid."
+        ),
+        (right / w_L.data if w_L.data else math.nan): "w⁽ᴸ⁾ is missing: from a⁽ᴸ⁻¹⁾ the path goes through the next "
+        "weight, ∂z⁽ᴸ⁾/∂a⁽ᴸ⁻¹⁾ = w⁽ᴸ⁾.",
+        (right * x / w_L.data if w_L.data else math.nan): "the input took the place of w⁽ᴸ⁾: the bias has no input "
+        "factor, and the path still crosses the next weight.",
         through_w: "that is ∂C₀/∂b⁽ᴸ⁾, the last layer's bias; b⁽ᴸ⁻¹⁾ is one layer further back.",
     }
 

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from micrograd.autodiff import grad
 from micrograd.engine import Value
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import exercise, judge_count, judge_number
 from micrograd.explain import count_paths
 from micrograd.nn import MLP
 
@@ -33,7 +33,7 @@ def _parameters_mistakes(model: MLP) -> dict[float, str]:
     "09.parameters",
     "How many parameters (weights and biases) does the network have?",
     hint="a layer of m neurons reading n numbers has m·n weights and m biases.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_parameters_mistakes),
+    judge=judge_count(mistakes=_parameters_mistakes),
 )
 def parameter_count(model: MLP) -> int:
     return len(model.parameters())
@@ -58,7 +58,7 @@ def _paths_mistakes(model: MLP, x: Sequence[float]) -> dict[float, str]:
     "09.paths",
     "For one input point, how many paths lead from the first hidden neuron's first weight to the output score?",
     hint="the weight reaches one neuron; from there, one path per neuron of each following layer.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_paths_mistakes),
+    judge=judge_count(mistakes=_paths_mistakes),
 )
 def paths_from_first_weight(model: MLP, x: Sequence[float]) -> int:
     scores = model(x)

@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from micrograd.engine import Value, topological_order
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._code import raised
+from micrograd.exercises._core import describe, exercise, judge_number
 from micrograd.explain import forward_grad
 from micrograd.gradcheck import GradcheckError, gradcheck
 
@@ -114,14 +116,86 @@ def _gradcheck_verdict(backward: Callable[[Value], None], f, inputs) -> Gradchec
     return None
 
 
+# Graphs where only inputs are used more than once, so every consumer's gradient is right
+# even under the bug: there the = bug leaves in each such input exactly ONE of its edges'
+# contributions (whichever is written last), never their sum and never anything else.
+_ONE_PATH_KEPT = [
+    (lambda a: a + a, [3.0]),
+    (lambda a, b: a * 3.0 + a * 5.0 + b, [0.5, -1.0]),
+    (lambda a, b: (a * b).tanh() + a * -2.0 + b * b * 0.5, [0.7, 1.3]),
+]
+
+
+def _contributions(f, inputs) -> tuple[list[float], list[list[float]]]:
+    """backward()'s gradient of each input, and each input's contributions edge by edge."""
+    xs = [Value(v) for v in inputs]
+    out = f(*xs)
+    out.backward()
+    edges: list[list[float]] = [[] for _ in xs]
+    for node in topological_order(out):
+        for parent, local in zip(node.parents, node.local_grads):
+            for i, x in enumerate(xs):
+                if parent is x:
+                    edges[i].append(local * node.grad)
+    return [x.grad for x in xs], edges
+
+
+def _overwriting_leaf_grads(f, inputs, edges_reversed: bool) -> list[float]:
+    """What the = bug leaves in f's inputs, each node's edges visited in order or reversed."""
+    xs = [Value(v) for v in inputs]
+    root = f(*xs)
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        edges = list(zip(node.parents, node.local_grads))
+        for parent, local in reversed(edges) if edges_reversed else edges:
+            parent.grad = local * node.grad
+    return [x.grad for x in xs]
+
+
+def _not_the_equals_bug(backward: Callable[[Value], None]) -> str | None:
+    """Where `backward` does something other than the = bug, or None.
+
+    On these graphs the = bug leaves in each input used more than once exactly one of its
+    edges' contributions: the last one written, in backward()'s order (each node's edges
+    may be visited either way round). Anything else is another bug.
+    """
+    for f, inputs in _ONE_PATH_KEPT:
+        want, edges = _contributions(f, inputs)
+        xs = [Value(v) for v in inputs]
+        backward(f(*xs))
+        got = [x.grad for x in xs]
+        bugs = [_overwriting_leaf_grads(f, inputs, flipped) for flipped in (False, True)]
+        if any(all(math.isclose(g, b, rel_tol=1e-9, abs_tol=1e-12) for g, b in zip(got, bug)) for bug in bugs):
+            continue
+        for g, correct, contributions in zip(got, want, edges):
+            if len(contributions) <= 1 and not math.isclose(g, correct, rel_tol=1e-9, abs_tol=1e-12):
+                return f"on {_SHOWN[f]} at {inputs}, an input used once has {g:.6g}, not {correct:.6g}"
+        for g, bug, contributions in zip(got, bugs[0], edges):
+            if len(contributions) > 1 and not math.isclose(g, bug, rel_tol=1e-9, abs_tol=1e-12):
+                shown = ", ".join(f"{c:.6g}" for c in contributions)
+                return (
+                    f"on {_SHOWN[f]} at {inputs}, an input used {len(contributions)} times (its edges bring {shown}) "
+                    f"is left with {g:.6g}; = leaves the last contribution written, {bug:.6g}"
+                )
+        return f"on {_SHOWN[f]} at {inputs} it leaves {got}, where = leaves {bugs[0]}"
+    return None
+
+
+_SHOWN = {f: text for (f, _), text in zip(_ONE_PATH_KEPT, ["a + a", "a·3 + a·5 + b", "tanh(a·b) − 2a + b²/2"])}
+
+
 def _judge_equals_bug(answer: Any, expected: Any, context: Mapping[str, Any]) -> tuple[bool, str]:
     if not callable(answer):
-        return False, f"the answer should be a function root -> None (your backward pass), got {answer!r}"
+        return False, f"the answer should be a function root -> None (your backward pass), got {describe(answer)}"
     try:
         on_tree = _gradcheck_verdict(answer, *_TREE)
         on_reuse = _gradcheck_verdict(answer, *_REUSE)
+        other = _not_the_equals_bug(answer) if on_tree is None and on_reuse is not None else None
     except Exception as e:  # the reader's code: any error is a wrong answer, shown as such
-        return False, f"your backward pass raised {type(e).__name__}: {e}"
+        return False, f"your backward pass raised {raised(e)}"
     if on_tree is not None:
         return False, (
             "it is wrong even on tanh(a·b + c)·2, where no value is used twice, so it is more broken "
@@ -132,7 +206,9 @@ def _judge_equals_bug(answer: Any, expected: Any, context: Mapping[str, Any]) ->
             "gradcheck passes it on a + a: it adds both contributions, so it is the correct backward. "
             "The bug is to assign each contribution instead of adding it."
         )
-    (mismatch,) = on_reuse.mismatches
+    if other is not None:
+        return False, (f"gradcheck catches it, but it is another bug than the = one: {other}. Change only `+=` to `=`.")
+    mismatch = on_reuse.mismatches[0]
     return True, (
         f"gradcheck caught it on a + a: analytical {mismatch.analytical!r}, numerical "
         f"{mismatch.numerical:.6g}. One of the two paths was overwritten."

@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-from micrograd.serve.session import BadRequest, Session, Settings
+from micrograd.serve.session import BadRequest, Conflict, Session, Settings
 from micrograd.serve.views import graph_view, network_view, steps_view
 
 MAX_BODY = 8 * 1024 * 1024  # bytes: a saved session (largest model, 500 points, 200,000 steps of curves) fits
@@ -81,17 +81,38 @@ def is_loopback(host: str) -> bool:
     """Whether `host` (a name or an address) only reaches this machine."""
     if host in LOOPBACK_NAMES:
         return True
+    if host.startswith("[") and host.endswith("]"):  # "[::1]"; never strip() ("]127.0.0.1" is no address)
+        host = host[1:-1]
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
 
-def _split_host(header: str) -> str:
-    """The host name of a Host header ("[::1]:8000" -> "::1", "localhost:80" -> "localhost")."""
+def _split_host(header: str) -> str | None:
+    """The host name of a Host header ("[::1]:8000" -> "::1", "localhost:80" -> "localhost"),
+    or None if it is not one: brackets hold an IPv6 address and nothing else, and a port is
+    plain digits ("[::1]evil.com", "localhost:80x", "a:b:c" are not hosts)."""
     if header.startswith("["):
-        return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+        end = header.find("]")
+        if end < 0:
+            return None
+        address, rest = header[1:end], header[end + 1 :]
+        if rest and not (rest.startswith(":") and _is_port(rest[1:])):
+            return None
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return None
+        return None if "%" in address else address  # no zone ("::1%eth0"): a literal address only
+    if header.count(":") == 1:
+        name, port = header.split(":")
+        return name if _is_port(port) else None
+    return None if ":" in header else header
+
+
+def _is_port(text: str) -> bool:
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
 
 
 class Sessions:
@@ -125,6 +146,7 @@ class ExplorerServer(ThreadingHTTPServer):
 
     daemon_threads = True  # Ctrl-C never waits for a browser's idle keep-alive connection
     allow_reuse_address = True
+    request_queue_size = 128  # a burst of connections (a page's assets, several tabs) waits to be accepted
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None) -> None:
         if ":" in host:
@@ -183,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Frame-Options", "DENY")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
+        if self._body_left():
+            self.close_connection = True  # an unread body must not be taken for the next request
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -192,9 +216,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, doc: dict) -> None:
         self._send(status, json.dumps(doc, allow_nan=False).encode(), "application/json")
 
+    def _body_left(self) -> bool:
+        """Whether the request has a body this handler did not read (a GET with a body, a
+        refused POST, a chunked one): the connection is then closed after the answer."""
+        if getattr(self, "_body_read", False):
+            return False
+        return self.headers.get("Transfer-Encoding") is not None or self.headers.get("Content-Length", "0") != "0"
+
     def _refuse(self, status: int, message: str) -> None:
-        if not self._body_read and self.headers.get("Content-Length", "0") != "0":
-            self.close_connection = True  # the unread body must not be taken for the next request
         self._send_json(status, {"error": message})
 
     def _guarded(self, handle: Callable[[], None]) -> None:
@@ -216,7 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check_request(self) -> None:
         host = self.headers.get("Host")
-        if not host or not self.server.host_allowed(_split_host(host)):
+        name = _split_host(host) if host and len(self.headers.get_all("Host", [])) == 1 else None
+        if not name or not self.server.host_allowed(name):
             raise Refused(403, f"refused: Host {host!r} is not this server's (DNS rebinding?)")
         origin = self.headers.get("Origin")
         if origin is not None and origin != f"http://{host}":
@@ -264,13 +294,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise Refused(415, f"the body must be application/json, got {kind or 'no Content-Type'!r}")
         if "chunked" in self.headers.get("Transfer-Encoding", ""):
             raise Refused(411, "send the body with a Content-Length, not chunked")
-        length = self.headers.get("Content-Length")
-        try:
-            size = int(length)
-        except (TypeError, ValueError):
-            raise Refused(411, "a Content-Length is required") from None
-        if size < 0:
-            raise Refused(400, f"bad Content-Length {length!r}")
+        lengths = [length.strip(" \t") for length in self.headers.get_all("Content-Length", [])]
+        if not lengths:
+            raise Refused(411, "a Content-Length is required")
+        length = lengths[0]
+        if len(lengths) > 1 or not (0 < len(length) <= 12 and length.isascii() and length.isdigit()):
+            # int() would take " 12", "+12", "1_2" or "١٢"; another server on the way may not
+            raise Refused(400, f"bad Content-Length {', '.join(lengths)[:40]!r}: one, plain digits only")
+        size = int(length)
         if size > MAX_BODY:
             if size <= DRAIN_LIMIT:  # read and drop it, so that the client gets to read the answer
                 left = size
@@ -320,7 +351,7 @@ def _locked(session: Session) -> Iterator[None]:
 
 
 def _state(session: Session, body: dict) -> dict:
-    return session.state(body.get("run"), body.get("since", 0), body.get("weight"))
+    return session.checked_state(body.get("run"), body.get("since", 0), body.get("weight"))
 
 
 def _change(act: Callable[[Session, dict], object]) -> Callable[[Sessions, dict], dict]:
@@ -330,8 +361,9 @@ def _change(act: Callable[[Session, dict], object]) -> Callable[[Sessions, dict]
         session = sessions.get(body.get("session"))
         with _locked(session):
             session.check_view(body.get("run"), body.get("since", 0), body.get("weight"))
-            done = act(session, body)
-            doc = _state(session, body)
+            with session.transaction():  # the answer is computed on the new state before it stays:
+                done = act(session, body)  # a refusal anywhere (the view of a model that no longer
+                doc = _state(session, body)  # has that weight, an overflow) leaves the session as it was
         if done is not None:
             doc["done"] = done
         return doc
@@ -347,7 +379,11 @@ def _view(draw: Callable) -> Callable[[Sessions, dict], dict]:
         with _locked(session):
             model, settings, points = session.snapshot()
             steps = len(session.run.loss)
-        doc = draw(model, settings, points, body)
+        try:
+            doc = draw(model, settings, points, body)
+        except ArithmeticError as error:  # the model's numbers overflow on this point: say so, as a 4xx
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise Conflict(f"the model's forward or backward pass overflows a float here ({message})") from None
         doc["at_step"] = steps
         return doc
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from micrograd import losses
@@ -234,6 +236,59 @@ class Session:
             return Adam(model.parameters(), lr=s.lr)
         return SGD(model.parameters(), lr=s.lr, momentum=MOMENTUM if s.optimizer == "momentum" else 0.0)
 
+    # -- all or nothing
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Undo everything done inside if it raises: a refused request changes nothing.
+
+        What a change may touch is kept aside first: the settings, points, view and run
+        (replaced whole by a change), and what a training step changes in place (the
+        parameters' data and grads, the optimiser's state, the curves).
+        """
+        run = self.run
+        params = run.model.parameters()
+        kept = (
+            self.settings,
+            list(self.points),
+            self.view,
+            self._runs,
+            run,
+            self.names,
+            run.model,
+            run.optimizer,  # the object: a change of optimiser replaces it
+            [p.data for p in params],
+            [p.grad for p in params],
+            dict(vars(run.optimizer)),  # and its state: a step or a new rate changes it in place
+            (list(run.loss), list(run.accuracy), run.grads, run.before),
+        )
+        try:
+            yield
+        except BaseException:
+            (settings, points, view, runs, run, names, model, optimizer, data, grads, state, curves) = kept
+            self.settings, self.points, self.view, self._runs, self.run, self.names = (
+                settings,
+                points,
+                view,
+                runs,
+                run,
+                names,
+            )
+            run.model, run.optimizer = model, optimizer
+            for p, d, g in zip(model.parameters(), data, grads):
+                p.data, p.grad = d, g
+            vars(optimizer).clear()
+            vars(optimizer).update(state)
+            run.loss, run.accuracy, run.grads, run.before = curves
+            raise
+
+    def checked_state(self, run: object = None, since: object = 0, weight: object = None) -> dict:
+        """`state`, with a model whose forward pass overflows on the view a `Conflict`."""
+        try:
+            return self.state(run, since, weight)
+        except ArithmeticError as error:
+            raise Conflict(f"the model's forward pass overflows a float on the view ({_first_line(error)})") from None
+
     # -- changes from the page
 
     def update_settings(self, changes: object) -> None:
@@ -276,6 +331,10 @@ class Session:
         n = _int("steps", steps, 1, LIMITS["steps"])
         if not self.points:
             raise Conflict("there are no points to train on: add some, or reset the data")
+        with self.transaction():  # a step that fails takes back the steps before it too
+            return self._step(n, budget)
+
+    def _step(self, n: int, budget: float) -> int:
         run, s = self.run, self.settings
         X = [p[:2] for p in self.points]
         y = [p[2] for p in self.points]
@@ -287,7 +346,7 @@ class Session:
             try:
                 history = fit(run.model, X, y, loss=s.loss, optimizer=run.optimizer, steps=1, l2=s.l2, progress=False)
             except ArithmeticError as error:  # the optimiser left the model as it was
-                raise Conflict(f"{str(error).splitlines()[0]} (training paused)") from None
+                raise Conflict(f"{_first_line(error)} (training paused)") from None
             run.loss += history.loss
             run.accuracy += history.accuracy
             run.grads = [p.grad for p in params]
@@ -328,19 +387,7 @@ class Session:
         return doc
 
     def _regions(self) -> dict:
-        """The model's class and confidence on a GRID x GRID lattice over the view."""
-        x0, x1, y0, y1 = self.view
-        model = self.run.model
-        classes, confidence = [], []
-        with no_grad():
-            for i in range(GRID):  # rows from the top (largest y) down, as an image
-                y = y1 - (y1 - y0) * (i + 0.5) / GRID
-                for j in range(GRID):
-                    out = model([x0 + (x1 - x0) * (j + 0.5) / GRID, y])
-                    k, c = _decision(out)
-                    classes.append(k)
-                    confidence.append(round(c, 3))
-        return {"size": GRID, "classes": classes, "confidence": confidence}
+        return _regions(self.run.model, self.view)
 
     def optimizer_state(self, weight: object) -> dict | None:
         """What the optimiser holds for parameter `weight` (an index), or None if not asked."""
@@ -408,10 +455,25 @@ class Session:
         shape = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
         if shape != expected:
             raise BadRequest(f"the saved model has layer sizes {shape} but its settings need {expected}")
+        activations = [layer.neurons[0].activation for layer in model.layers]
+        wanted = [settings.activation] * len(settings.hidden) + ["linear"]
+        if activations != wanted:
+            raise BadRequest(
+                f"the saved model's layers use the activations {activations} but its settings need {wanted} "
+                f"(activation {settings.activation!r}, a linear output layer)"
+            )
         history = doc.get("history", {"loss": [], "accuracy": []})
         curves = _history(history)
-        self.settings, self.points = settings, points
-        self.view = _frame(points) if points else self.view
+        view = _frame(points) if points else self.view
+        try:  # what every view will compute: refused now rather than failing on every request after
+            _regions(model, view)
+            with no_grad():
+                for p in points:
+                    model(p[:2])
+        except ArithmeticError as error:
+            raise BadRequest(f"the saved model's forward pass overflows a float ({_first_line(error)})") from None
+        # Everything is checked: only now is anything replaced.
+        self.settings, self.points, self.view = settings, points, view
         self._new_run(model)
         self.run.loss, self.run.accuracy = curves
 
@@ -426,6 +488,26 @@ def _history(history: object) -> tuple[list[float], list[float]]:
             raise BadRequest(f"history.{key} must be a list of at most {LIMITS['history']} numbers")
         curves.append([_float(f"history.{key}", v, -math.inf, math.inf) for v in values])
     return curves[0], curves[1]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _regions(model: MLP, view: tuple[float, float, float, float]) -> dict:
+    """The model's class and confidence on a GRID x GRID lattice over the view."""
+    x0, x1, y0, y1 = view
+    classes, confidence = [], []
+    with no_grad():
+        for i in range(GRID):  # rows from the top (largest y) down, as an image
+            y = y1 - (y1 - y0) * (i + 0.5) / GRID
+            for j in range(GRID):
+                out = model([x0 + (x1 - x0) * (j + 0.5) / GRID, y])
+                k, c = _decision(out)
+                classes.append(k)
+                confidence.append(round(c, 3))
+    return {"size": GRID, "classes": classes, "confidence": confidence}
 
 
 def _frame(points: list[list]) -> tuple[float, float, float, float]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import subprocess
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from micrograd.engine import Value
+from micrograd.notation import visible
 
 if TYPE_CHECKING:  # graphviz is optional: imported when something is drawn
     import graphviz
@@ -213,20 +213,14 @@ def _plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-# Characters XML (so a Graphviz HTML-like label) cannot hold: control characters but tab and
-# newline, lone surrogates, U+FFFE and U+FFFF. Also \r, which would break a line unseen.
-_NOT_XML = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _visible(text: str) -> str:
-    """`text` with every character XML cannot hold written as its Python escape (``\\x07``)."""
-    return _NOT_XML.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+_visible = visible  # one escaping for drawings, tables and pages: micrograd.notation.visible
 
 
 def _escape(text: str) -> str:
-    """User text for an HTML-like label: any characters are safe. Newlines become breaks;
-    control characters and lone surrogates, which `dot` cannot read, show as escapes. A ``]``
-    is written as a character reference: `dot` (2.43) fails on ``]`` right before a tag.
+    r"""User text for an HTML-like label: any characters are safe. Newlines become breaks;
+    control characters and lone surrogates, which `dot` cannot read, show as escapes, the
+    same ones every table and page shows (`micrograd.notation.visible`). A ``]`` is written
+    as a character reference: `dot` (2.43) fails on ``]`` right before a tag.
 
     >>> _escape("a<b\x07\ud800")
     'a&lt;b\\x07\\ud800'
