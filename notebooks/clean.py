@@ -13,7 +13,8 @@ What it does to each notebook:
 
 - removes the widget state (``metadata.widgets``) and the outputs that display widgets (a tqdm
   progress bar in a notebook is one): without their state they cannot be drawn anywhere, and the
-  text they fall back to is the bar as it was when it appeared (0%), not how it ended;
+  text they fall back to is the bar as it was when it appeared (0%), not how it ended; the
+  step-through widget keeps its text, which says what it shows and that the kernel must run;
 - removes per-cell execution metadata (timestamps) that changes on every run;
 - replaces carriage-return progress in text streams by the final state of each line;
 - refuses (exit 1) if any cell source, output or metadata (the notebook's, a cell's or an
@@ -44,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 from micrograd._atomic import write_text_atomically
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+STEP_THROUGH_NOTE = "micrograd step-through"  # micrograd.viz.steps.WIDGET_NOTE: that widget's text is kept
 CELL_NOISE = ("execution", "ExecuteTime")  # nbclient's and the ExecuteTime extension's timings
 MAX_DEPTH = 64  # nesting levels a notebook may use (real ones use under 20)
 USAGE = "usage: python notebooks/clean.py [--check] [--] [NOTEBOOK.ipynb ...]"
@@ -79,6 +81,11 @@ def clean(nb: dict) -> dict:
         kept = []
         for output in cell["outputs"]:
             if WIDGET_VIEW in output.get("data", {}):
+                note = _text(output["data"].get("text/plain", ""))
+                if note.startswith(STEP_THROUGH_NOTE):  # says what it is and that the kernel must run
+                    output["data"] = {"text/plain": output["data"]["text/plain"]}
+                    output["metadata"] = {}
+                    kept.append(output)
                 continue
             if output.get("output_type") == "stream" and "\r" in _text(output.get("text", "")):
                 output["text"] = _final_line_states(_text(output["text"]))

@@ -540,3 +540,18 @@ def test_make_clean_removes_the_test_artifacts():
     recipe = makefile[makefile.index("\nclean:") :].split("\n\n")[0]
     assert "test-artifacts" in recipe.split()
     assert "test-artifacts/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_step_through_widget_keeps_the_text_that_says_the_kernel_must_run():
+    from micrograd.viz.steps import WIDGET_NOTE
+
+    note = f"{WIDGET_NOTE}: backward() of L. 6 steps.\nRun this cell with a live kernel to step through it."
+    nb = notebook()
+    shown = {"output_type": "display_data", "metadata": {}}
+    nb["cells"][1]["outputs"] = [
+        {**shown, "data": {clean.WIDGET_VIEW: {"model_id": "x"}, "text/plain": note}},
+        {**shown, "data": {clean.WIDGET_VIEW: {"model_id": "y"}, "text/plain": "  0%|"}},  # a progress bar
+    ]
+    cleaned = clean.clean(copy.deepcopy(nb))
+    assert cleaned["cells"][1]["outputs"] == [{**shown, "data": {"text/plain": note}}]
+    assert clean.STEP_THROUGH_NOTE == WIDGET_NOTE  # the cleaner and the widget agree on the words

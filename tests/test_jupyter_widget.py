@@ -7,6 +7,7 @@ the widget and checks that the view follows the current edge, as the standalone 
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import socket
@@ -45,7 +46,7 @@ def lab(tmp_path_factory):
     server = subprocess.Popen(
         [str(jupyter), "lab", "--no-browser", "--allow-root", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}", "--ServerApp.port_retries=0",
-         f"--LabApp.app_settings_dir={NOTEBOOKS / 'lab-settings'}"],  # as `make notebooks` starts it
+         f"--config={NOTEBOOKS / 'jupyter_server_config.py'}"],  # as `make notebooks` starts it: saves cleaned
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -59,7 +60,7 @@ def lab(tmp_path_factory):
                 server.kill()
                 pytest.fail(f"jupyter lab did not start: {server.stderr.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.5)
-    yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}"
+    yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}", folder / NOTEBOOK.name
     server.terminate()
     try:
         server.wait(timeout=15)
@@ -68,6 +69,7 @@ def lab(tmp_path_factory):
 
 
 def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab):
+    lab, saved_file = lab
     context = browser.new_context(viewport={"width": 1024, "height": 768})  # a laptop; the file browser open
     page = context.new_page()
     errors = []
@@ -79,7 +81,11 @@ def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     widget = page.locator(".mg-steps").first
-    widget.wait_for(timeout=120_000)
+    try:
+        widget.wait_for(timeout=120_000)
+    except Exception:
+        save_screenshot(page, "jupyterlab-widget-missing")
+        raise
     widget.scroll_into_view_if_needed()
     page.wait_for_selector(".mg-steps .mg-canvas svg", timeout=60_000)
     for _ in range(5):
@@ -109,15 +115,22 @@ def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab
     widget.locator(".mg-stage").scroll_into_view_if_needed()
     save_screenshot(page, "jupyterlab-widget")
 
-    # Saved, the kernel shut down, the page reloaded: the widget comes back on the frame it was on.
+    # Saved (cleaned by the pre-save hook), the kernel shut down, the page reloaded: the cell says
+    # what it showed and that the kernel must run, instead of an error.
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1500)
     page.get_by_role("menuitem", name="Kernel", exact=True).click()
     page.get_by_role("menuitem", name="Shut Down Kernel", exact=True).click()
     page.wait_for_timeout(1500)
     page.reload()
-    restored = page.locator(".mg-steps").first
-    restored.wait_for(timeout=60_000)
-    assert restored.get_attribute("data-step") == str(paused)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    (cell,) = [c for c in saved["cells"] if c.get("id") == "widget"]
+    (output,) = cell["outputs"]
+    assert list(output["data"]) == ["text/plain"]  # the widget's own note, kept by the cleaner
+    assert "".join(output["data"]["text/plain"]).startswith("micrograd step-through: backward() of g")
+    assert "Run this cell with a live kernel" in "".join(output["data"]["text/plain"])
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("model not found").count() == 0
     assert not [e for e in errors if "micrograd" in e.lower() or "MicrogradSteps" in e], errors
     context.close()

@@ -390,3 +390,11 @@ def test_unknown_mistakes_are_a_clear_error_and_none_can_be_asked_for():
     with pytest.raises(ValueError, match="unknown 'bogus'; the mistakes are overwrite"):
         page_data(steps, mistakes=["bogus"], layout=False)
     assert page_data(steps, mistakes=(), layout=False)["mistakes"] == {}
+
+
+@needs_dot
+def test_save_html_writes_a_title_with_a_lone_surrogate_as_an_escape(tmp_path):
+    *_, steps = small()
+    path = tmp_path / "odd.html"
+    steps.save_html(path, title="odd \ud800 title")
+    assert "odd \\ud800 title" in path.read_text(encoding="utf-8")

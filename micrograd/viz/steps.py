@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from micrograd._atomic import write_text_atomically
 from micrograd.engine import Value
 from micrograd.explain import _number_text, _path_counts_to_output, _route, paths
+from micrograd.notation import visible
 from micrograd.steps import BackwardSteps, Step, _written_sum, register_view
 from micrograd.viz._core import (
     DIMMED,
@@ -371,7 +372,7 @@ def page_data(
         row["label"] = _current_label(step)  # the edge's label while it is the current one
     return {
         "version": 2,
-        "title": title if title is not None else f"backward() of {names[steps.output]}",
+        "title": visible(title) if title is not None else f"backward() of {names[steps.output]}",
         "heading": steps._heading(note=True),  # with what a #n suffix means, if a name has one
         "columns": ["step", "edge", "local", "upstream", "contribution", steps._grad_column(), "note"],
         "steps": rows,
@@ -630,6 +631,15 @@ def _widget_class():
 
 
 _StepThrough = None
+WIDGET_NOTE = "micrograd step-through"  # how the widget's text begins: notebooks/clean.py keeps that text
+
+
+def _widget_note(data: dict[str, Any]) -> str:
+    """What a notebook shows for the widget where it cannot run it (saved, reopened, no kernel)."""
+    return (
+        f"{WIDGET_NOTE}: {data['title']}. {data['heading']}.\n"
+        "Run this cell with a live kernel to step through it; save_html(path) writes a page that needs none."
+    )
 
 
 def step_through(steps: BackwardSteps, interval_ms: int = 900, title: str | None = None, **options: Any):
@@ -640,10 +650,7 @@ def step_through(steps: BackwardSteps, interval_ms: int = 900, title: str | None
     data = page_data(steps, title=title, **options)
     data["interval_ms"] = interval_ms
     widget = _widget_class()(data=json.dumps(data, ensure_ascii=False, allow_nan=False))
-    widget.summary_text = (
-        f"{data['heading']}\n(the step-through widget: run this cell with a live kernel to step through it; "
-        "steps.save_html(path) writes a page that needs no kernel)"
-    )
+    widget.summary_text = _widget_note(data)
     return widget
 
 
@@ -756,7 +763,9 @@ class NetworkSteps:
         return {
             "version": 2,
             "mode": "frames",
-            "title": title if title is not None else f"backward() of {names[self.steps.output]}, neuron by neuron",
+            "title": (
+                visible(title) if title is not None else f"backward() of {names[self.steps.output]}, neuron by neuron"
+            ),
             "heading": (
                 f"{len(self)} neurons, output layer first: δ = ∂C/∂z by BP1 at the output, then BP2 layer by layer"
             ),
@@ -775,7 +784,7 @@ class NetworkSteps:
         """Step through the neurons in Jupyter: the page's own view, as a widget."""
         data = {**self.page_data(title=title), "interval_ms": interval_ms}
         widget = _widget_class()(data=json.dumps(data, ensure_ascii=False, allow_nan=False))
-        widget.summary_text = f"{data['title']}: {data['heading']} (run the cell with a live kernel to step through it)"
+        widget.summary_text = _widget_note(data)
         return widget
 
 
