@@ -1,6 +1,8 @@
 """Exercises of notebook 10, watching backward() add up the paths.
 
 - ``10.running-sum``: a node's running sum after a step where a second contribution arrives.
+- ``10.term-count``: how many terms an input's gradient is the sum of, by the end of the pass:
+  one per edge out of it that carries something, not one per path.
 - ``10.overwritten``: what a backward pass with ``=`` instead of ``+=`` leaves in a gradient.
 - ``10.equals-bug``: write that broken backward pass yourself; `gradcheck` must catch it on
   ``a + a`` and pass it where no value is used twice.
@@ -17,6 +19,7 @@ from micrograd.exercises._code import raised
 from micrograd.exercises._core import describe, exercise, judge_number
 from micrograd.explain import forward_grad
 from micrograd.gradcheck import GradcheckError, gradcheck
+from micrograd.steps import Step, backward_steps
 
 # --------------------------------------------------------------------------- the running sum
 
@@ -41,6 +44,54 @@ def _running_sum_mistakes(step) -> dict[float, str]:
 )
 def _running_sum(step) -> float:
     return step.before + step.local * step.upstream
+
+
+# --------------------------------------------------------------------------- terms, not paths
+
+
+def _steps_into(output: Value, wrt: Value) -> list[Step]:
+    if not isinstance(wrt, Value):
+        raise TypeError(f"wrt should be a Value of the graph, got {type(wrt).__name__} {wrt!r}")
+    into = [step for step in backward_steps(output) if step.parent is wrt]
+    if not into:
+        raise ValueError(f"wrt ({wrt!r}) is not used in the graph of the output")
+    return into
+
+
+def _term_count_mistakes(output: Value, wrt: Value) -> dict[float, str]:
+    into = _steps_into(output, wrt)
+    terms = sum(not step.skipped for step in into)
+    # Earlier entries lose where two mistakes give the same number: the later is the likelier slip.
+    return {
+        terms - 1: (
+            "that counts the additions (the steps that bring a second, a third, … term); the first "
+            "contribution, which starts the sum, is a term too."
+        ),
+        1: (
+            "one term would mean the gradient arrives in one piece, along one edge; this value is used "
+            "more than once, and every use is an edge with its own step."
+        ),
+        len(into): (
+            "that is one term per use (per edge out of it). backward() takes a step along every edge, "
+            "but a step whose upstream gradient is 0 is skipped and adds nothing: is every consumer's "
+            "gradient nonzero here?"
+        ),
+        sum(step.path_count for step in into): (
+            "that is the number of paths, one product each, as notebook 1 adds them. backward() never "
+            "lists paths: a term arrives along one of this value's own edges and carries, already "
+            "summed, every path beyond that edge."
+        ),
+    }
+
+
+@exercise(
+    "10.term-count",
+    "By the end of backward(), how many terms (contributions that add something) is wrt's gradient the sum of?",
+    hint="Count the edges out of the value (its uses), then ask of each whether anything flows back along it.",
+    judge=judge_number(rel=0, abs_tol=1e-9, mistakes=_term_count_mistakes),
+)
+def _term_count(output: Value, wrt: Value) -> int:
+    return sum(not step.skipped for step in _steps_into(output, wrt))
 
 
 # --------------------------------------------------------------------------- the = bug
