@@ -50,7 +50,7 @@ def contexts() -> dict[str, dict]:
     a, b = Value(1.5), Value(-2.0)
     out = a * b + a
     return {
-        "01.cross-term": dict(x=0.6, y=-1.2, dx=0.1, dy=0.05),
+        "01.cross-term": dict(a=0.6, b=-1.2, da=0.1, db=0.05),
         "04.update": dict(w=w, eta=0.1),
         "06.paths": three_way(4),
         "06.edges": three_way(4),
@@ -272,7 +272,7 @@ def test_saturated_contexts_get_verdicts():
     cost.backward()
     for answer in (0.0, 1.0, 0.5, 10**400):
         assert isinstance(check("05.bp2-by-hand", answer, t=t, layer=2, j=1), Verdict)
-        assert isinstance(check("03.bp2-sum", answer, t=t, j=1, cost=cost), Verdict)
+        assert isinstance(check("03.bp2-sum", answer, t=t, j=1, cost=cost, first_cost=cost), Verdict)
 
 
 # --------------------------------------------------------------------------- the reverse sweep is the reader's own

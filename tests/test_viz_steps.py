@@ -275,7 +275,7 @@ def test_the_widget_runs_the_pages_script_and_keeps_its_step():
     assert view.step == 0
     view.step = 3  # the kernel's side of the trait the page keeps in step
     assert view.step == 3
-    assert "run this cell with a live kernel" in view._repr_mimebundle_()[0]["text/plain"]
+    assert "Run this cell with a live kernel" in view._repr_mimebundle_()[0]["text/plain"]
 
 
 # --------------------------------------------------------------------------- the network, neuron by neuron
