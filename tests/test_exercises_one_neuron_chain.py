@@ -109,3 +109,4 @@ def test_paths_two_layers_back_multiply():
     assert solution("04.count-paths", **context) == 6
     assert "adds the widths" in check("04.count-paths", 5, **context).message
     assert "output layer has a choice" in check("04.count-paths", 3, **context).message
+    assert "not a whole number" in check("04.count-paths", 6.4, **context).message  # a count, not rounded

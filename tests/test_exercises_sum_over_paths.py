@@ -24,6 +24,7 @@ def test_paths_multiply_the_widths():
     context = wide()
     assert solution("01.count-paths", **context) == 18
     assert check("01.count-paths", 18, **context).ok
+    assert "not a whole number" in check("01.count-paths", 18.4, **context).message  # a count, not rounded
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ def test_terms_are_the_edges_that_carry_something(readme):
     assert solution("10.term-count", **readme) == 4 == max(step.term for step in into)
     assert check("10.term-count", 4, **readme).ok
     assert check("10.term-count", 4.0, **readme).ok
+    assert "not a whole number" in check("10.term-count", 4.4, **readme).message  # a count, not rounded
 
 
 def test_the_count_agrees_with_a_running_backward():
@@ -51,8 +52,8 @@ def test_the_usual_miscounts_are_named_without_the_count(readme, answer, words):
 
 
 def test_wrong_kinds_of_answer_and_context_are_explained(readme):
-    assert "finite number" in check("10.term-count", "4", **readme).message
-    assert "finite number" in check("10.term-count", True, **readme).message
+    assert "whole number" in check("10.term-count", "4", **readme).message
+    assert "whole number" in check("10.term-count", True, **readme).message
     with pytest.raises(ValueError, match="not used in the graph"):
         solution("10.term-count", output=readme["output"], wrt=Value(1.0))
     with pytest.raises(TypeError, match="wrt should be a Value"):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from micrograd.engine import Value
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import exercise, judge_count, judge_number
 from micrograd.exercises.sum_over_paths import _count_mistakes
 from micrograd.explain import count_paths
 
@@ -114,7 +114,7 @@ def updated_weight(w: Value, eta: float) -> float:
     "04.count-paths",
     "How many paths lead from the first layer's weight w to C₀ in the three-layer network?",
     hint="From the neuron w feeds, a path picks one neuron of layer L − 1, then one of layer L.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_count_mistakes),
+    judge=judge_count(mistakes=_count_mistakes),
 )
 def count_paths_three_layers(C, w, model) -> int:
     return count_paths(C, w)

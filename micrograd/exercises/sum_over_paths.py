@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from micrograd.exercises._core import exercise, judge_number
+from micrograd.exercises._core import exercise, judge_count, judge_number
 from micrograd.explain import Path, count_paths, forward_grad
 
 
@@ -119,7 +119,7 @@ def _count_mistakes(C, w, model) -> dict[float, str]:
     "01.count-paths",
     "How many paths lead from the first-layer weight w to C in the wider network?",
     hint="From a²₁ a path chooses one neuron of layer 3, then one of layer 4, then one output neuron.",
-    judge=judge_number(rel=0, abs_tol=0.5, mistakes=_count_mistakes),
+    judge=judge_count(mistakes=_count_mistakes),
 )
 def _count_paths(C, w, model) -> int:
     return count_paths(C, w)

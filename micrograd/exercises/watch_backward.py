@@ -16,7 +16,7 @@ from typing import Any
 
 from micrograd.engine import Value, topological_order
 from micrograd.exercises._code import raised
-from micrograd.exercises._core import describe, exercise, judge_number
+from micrograd.exercises._core import describe, exercise, judge_count, judge_number
 from micrograd.explain import forward_grad
 from micrograd.gradcheck import GradcheckError, gradcheck
 from micrograd.steps import Step, backward_steps
@@ -88,7 +88,7 @@ def _term_count_mistakes(output: Value, wrt: Value) -> dict[float, str]:
     "10.term-count",
     "By the end of backward(), how many terms (contributions that add something) is wrt's gradient the sum of?",
     hint="Count the edges out of the value (its uses), then ask of each whether anything flows back along it.",
-    judge=judge_number(rel=0, abs_tol=1e-9, mistakes=_term_count_mistakes),
+    judge=judge_count(mistakes=_term_count_mistakes),
 )
 def _term_count(output: Value, wrt: Value) -> int:
     return sum(not step.skipped for step in _steps_into(output, wrt))
