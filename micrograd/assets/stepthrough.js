@@ -405,33 +405,34 @@
     }
   };
 
-  // A box around the elements with these ids, in the drawing's own units (its viewBox).
+  // A box around the elements with these ids (or elements), in the drawing's own units (its
+  // viewBox). The layout never changes, so each element's box is measured once: measuring
+  // makes the browser lay the page out, which is the dearest part of a step.
   Graph.prototype.box = function (ids) {
-    var svg = this.svg, box = null, self = this;
+    var self = this, box = null;
+    if (!this.boxes) {
+      this.boxes = new Map();
+      var graph = this.svg.querySelector("g.graph");
+      var list = graph && graph.transform && graph.transform.baseVal;
+      var whole = list && list.numberOfItems ? list.consolidate() : null;
+      this.matrix = whole ? whole.matrix : { a: 1, b: 0, c: 0, d: 1, e: 0, f: 0 };
+    }
     ids.forEach(function (id) {
       var g = typeof id === "string" ? self.byId[id] : id;
       if (!g || !g.getBBox) return;
-      var b = g.getBBox(), m = g.getCTM();
-      if (!m || (!b.width && !b.height)) return;
-      var x0 = m.a * b.x + m.c * b.y + m.e, y0 = m.b * b.x + m.d * b.y + m.f;
-      var x1 = m.a * (b.x + b.width) + m.c * (b.y + b.height) + m.e;
-      var y1 = m.b * (b.x + b.width) + m.d * (b.y + b.height) + m.f;
-      var next = { x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1), y1: Math.max(y0, y1) };
+      var next = self.boxes.get(g);
+      if (next === undefined) {
+        var b = g.getBBox(), m = self.matrix;
+        if (!b.width && !b.height) return;  // not drawn yet (a hidden container): measured later
+        var x0 = m.a * b.x + m.c * b.y + m.e, y0 = m.b * b.x + m.d * b.y + m.f;
+        var x1 = m.a * (b.x + b.width) + m.c * (b.y + b.height) + m.e;
+        var y1 = m.b * (b.x + b.width) + m.d * (b.y + b.height) + m.f;
+        next = { x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1), y1: Math.max(y0, y1) };
+        self.boxes.set(g, next);
+      }
       box = box ? { x0: Math.min(box.x0, next.x0), y0: Math.min(box.y0, next.y0),
                     x1: Math.max(box.x1, next.x1), y1: Math.max(box.y1, next.y1) } : next;
     });
-    // getCTM maps to the viewport; undo the viewBox part so the box is in viewBox units.
-    if (box && svg.getCTM && svg.viewBox && svg.viewBox.baseVal) {
-      var v = svg.viewBox.baseVal, r = svg.getBoundingClientRect();
-      var own = svg.getCTM();
-      if (own && r.width) {
-        var sx = r.width / v.width, sy = r.height / v.height, s = Math.min(sx, sy);
-        var ox = (r.width - v.width * s) / 2, oy = (r.height - v.height * s) / 2;
-        var unmap = function (x, y) { return [v.x + (x - ox) / s, v.y + (y - oy) / s]; };
-        var a = unmap(box.x0, box.y0), b2 = unmap(box.x1, box.y1);
-        box = { x0: a[0], y0: a[1], x1: b2[0], y1: b2[1] };
-      }
-    }
     return box;
   };
 
