@@ -68,6 +68,24 @@ def lab(tmp_path_factory):
         server.kill()
 
 
+def run_all(page, attempts: int = 3) -> None:
+    """Run All Cells from the menu, again if no cell has started after a while: right after the
+    page opens, JupyterLab can take the command before its kernel is connected, and drop it."""
+    for _ in range(attempts):
+        page.click(".jp-Notebook .jp-Cell")  # focus the notebook
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(
+                "[...document.querySelectorAll('.jp-InputPrompt')].some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))",
+                timeout=30_000,
+            )
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError("JupyterLab never started running the notebook")
+
+
 def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab):
     lab, saved_file = lab
     context = browser.new_context(viewport={"width": 1024, "height": 768})  # a laptop; the file browser open
@@ -77,9 +95,7 @@ def test_notebook_10s_widget_follows_the_current_edge_in_jupyterlab(browser, lab
     page.goto(lab)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    page.click(".jp-Notebook .jp-Cell")  # focus the notebook, then Run All from the menu
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    run_all(page)
     widget = page.locator(".mg-steps").first
     try:
         widget.wait_for(timeout=120_000)
