@@ -224,7 +224,7 @@ def _visible(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """User text for an HTML-like label: any characters are safe. Newlines become breaks;
+    r"""User text for an HTML-like label: any characters are safe. Newlines become breaks;
     control characters and lone surrogates, which `dot` cannot read, show as escapes. A ``]``
     is written as a character reference: `dot` (2.43) fails on ``]`` right before a tag.
 

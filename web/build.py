@@ -1,0 +1,92 @@
+"""Build site/: the playground and the explorer as static files (run by `make site`).
+
+    python web/build.py [--out site]
+
+Needs `npm ci` run in web/ first (Pyodide and @viz-js/viz, pinned by web/package-lock.json).
+Copies only what the pages load: the page sources of web/ and micrograd/assets, Pyodide's
+runtime (no packages of its own: micrograd is pure Python), viz-js's ES module, a wheel of
+micrograd built from this checkout and the pure-Python graphviz wheel its drawing code imports.
+Every file under micrograd/ must be strict UTF-8 (Pyodide refuses anything else).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+MODULES = WEB / "node_modules"
+GRAPHVIZ = "graphviz==0.21"  # the Python package micrograd.viz builds DOT with (pure Python)
+
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+PAGES = ["index.html", "playground.js", "playground.css", "worker.js"]
+ASSETS = ["stepthrough.js", "stepthrough.css"]
+
+
+def check_utf8() -> None:
+    bad = []
+    for path in sorted((ROOT / "micrograd").rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".js", ".css", ".html", ".json", ".txt"}:
+            try:
+                path.read_bytes().decode("utf-8", errors="strict")
+            except UnicodeDecodeError as error:
+                bad.append(f"{path.relative_to(ROOT)}: {error}")
+    for path in sorted((ROOT / "micrograd").rglob("*.py")):  # nor a string with a lone surrogate in it
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node.value.encode("utf-8")
+                except UnicodeEncodeError as error:
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: a string holds {error.reason}")
+    if bad:
+        sys.exit("not strict UTF-8 (Pyodide cannot import these):\n  " + "\n  ".join(bad))
+
+
+def copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def wheels(out: Path) -> list[str]:
+    for old in out.glob("*.whl"):
+        old.unlink()
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(out), str(ROOT)], check=True)
+    subprocess.run([*pip, "download", "--no-deps", "--only-binary=:all:", "-d", str(out), GRAPHVIZ], check=True)
+    return sorted(path.name for path in out.glob("*.whl"))
+
+
+def build(out: Path) -> None:
+    check_utf8()
+    if not (MODULES / "pyodide" / "pyodide.mjs").exists():
+        sys.exit("web/node_modules is missing: run `npm ci` in web/ (make site does)")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        copy(MODULES / "pyodide" / name, out / "pyodide" / name)
+    copy(MODULES / "@viz-js" / "viz" / "dist" / "viz.js", out / "viz" / "viz.js")
+    for name in PAGES:
+        copy(WEB / name, out / name)
+    for name in ASSETS:
+        copy(ROOT / "micrograd" / "assets" / name, out / name)
+    names = wheels(out)
+    (out / "wheels.json").write_text(json.dumps(names) + "\n", encoding="utf-8")
+    size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+    print(f"built {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}: {size / 1e6:.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "site")
+    build(parser.parse_args().out.resolve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+/* The site's Web Worker: the real micrograd package on Pyodide, Graphviz (viz-js) beside it.
+ *
+ * Messages in:  {id, kind, args}   kind: "explain" {expr, inputs, wrt} | "network" {wrt}
+ *                                        | "run" {code, name, wrt} | "layout" {dot}
+ *                                        | "mistake" {name} (of the last view's step-through)
+ * Messages out: {ready: true, seconds} once loaded; {id, result} or {id, error} per request
+ * (error: one line, the Python exception's own message). Everything is computed by
+ * micrograd.web in Python; this file only passes messages and lays DOT out.
+ */
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { instance as vizInstance } from "./viz/viz.js";
+
+const started = performance.now();
+let python = null;
+let viz = null;
+
+function render(source, engine, format) {
+  return viz.renderString(source, { engine: engine || "dot", format: format || "svg" });
+}
+
+async function boot() {
+  const [pyodide, graphviz, wheels] = await Promise.all([
+    loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href }),
+    vizInstance(),
+    fetch("./wheels.json").then((r) => r.json()),
+  ]);
+  viz = graphviz;
+  self.mgRender = render;
+  for (const name of wheels) {
+    const buffer = await (await fetch("./" + name)).arrayBuffer();
+    pyodide.unpackArchive(buffer, "wheel");
+  }
+  pyodide.runPython(`
+import json, js
+import micrograd.web as web
+web.use_layout(lambda source, engine, format: js.mgRender(source, engine, format))
+
+def _call(kind, args):
+    args = json.loads(args)
+    if kind == "explain":
+        view = web.explain(args["expr"], args["inputs"], wrt=args.get("wrt"), layout=False)
+    elif kind == "network":
+        view = web.network(wrt=args.get("wrt"), layout=False)
+    elif kind == "mistake":
+        return json.dumps(web.mistake(args["name"]))
+    elif kind == "run":
+        view = web.run_code(args["code"], args["name"], wrt=args.get("wrt"), layout=False)
+    else:
+        raise ValueError(f"unknown request {kind!r}")
+    return json.dumps(view)
+
+def _error(exc):
+    return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+`);
+  python = pyodide;
+  return (performance.now() - started) / 1000;
+}
+
+const ready = boot();
+ready.then(
+  (seconds) => self.postMessage({ ready: true, seconds }),
+  (error) => self.postMessage({ ready: false, error: String(error && error.message || error) }),
+);
+
+function call(kind, args) {
+  const call = python.globals.get("_call");
+  try {
+    const view = JSON.parse(call(kind, JSON.stringify(args)));
+    if (kind !== "mistake") view.svg = render(view.dot, "dot", "svg");
+    return view;
+  } finally {
+    call.destroy();
+  }
+}
+
+function oneLine(error) {
+  // A Python exception reaches JS as a PythonError whose message is the traceback: keep its last line.
+  const text = String(error && error.message || error).trim().split("\n");
+  return text[text.length - 1].replace(/^[A-Za-z]*Error: /, (m) => (m.startsWith("ExpressionError") || m.startsWith("ValueError") ? "" : m));
+}
+
+self.onmessage = async (event) => {
+  const { id, kind, args } = event.data;
+  try {
+    await ready;
+    const result = kind === "layout" ? render(args.dot, "dot", "svg") : call(kind, args);
+    self.postMessage({ id, result });
+  } catch (error) {
+    self.postMessage({ id, error: oneLine(error) });
+  }
+};
