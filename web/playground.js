@@ -25,7 +25,7 @@
   worker.onmessage = function (event) {
     var m = event.data;
     if (m.ready !== undefined) {
-      if (m.ready) readyResolve(m.seconds); else readyReject(new Error(m.error));
+      if (m.ready) { document.body.dataset.boot = JSON.stringify(m.timings); readyResolve(m.seconds); } else readyReject(new Error(m.error));
       return;
     }
     var p = pending[m.id];
@@ -53,12 +53,12 @@
 
   // "a=2, b=-3" -> {a: 2, b: -3}; throws a one-line Error naming what is wrong.
   function readInputs(text) {
-    var inputs = {}, count = 0;
+    var inputs = Object.create(null), count = 0;
     text.split(/[,;\s]+/).filter(Boolean).forEach(function (part) {
       var eq = part.indexOf("=");
       if (eq < 0) throw new Error("inputs are written name=value, got '" + part + "'");
       var name = part.slice(0, eq).trim(), value = part.slice(eq + 1).trim();
-      if (!NAME.test(name) || RESERVED[name]) throw new Error("'" + name + "' cannot name an input");
+      if (!NAME.test(name) || RESERVED[name] || name.slice(0, 2) === "__") throw new Error("'" + name + "' cannot name an input");
       if (!NUMBER.test(value) || !isFinite(Number(value))) throw new Error("the value of " + name + " must be a number, got '" + value + "'");
       if (++count > MAX_INPUTS) throw new Error("at most " + MAX_INPUTS + " inputs");
       inputs[name] = Number(value);
@@ -78,7 +78,7 @@
     if (!hash || hash === "#") return { state: null, problem: "" };
     var params;
     try { params = new URLSearchParams(hash.replace(/^#/, "")); } catch (e) { return { state: state, problem: "this link could not be read; showing the defaults" }; }
-    var problems = [], inputs = {}, count = 0;
+    var problems = [], inputs = Object.create(null), count = 0;
     params.forEach(function (value, key) {
       if (key === "expr") {
         if (value.length > MAX_EXPR) problems.push("the link's expression is longer than " + MAX_EXPR + " characters");
@@ -89,7 +89,7 @@
         if (NAME.test(value)) state.wrt = value; else problems.push("the link's wrt is not a name");
       } else if (key === "step") {
         if (/^\d{1,5}$/.test(value)) state.step = Number(value); else problems.push("the link's step must be a whole number, got '" + value.slice(0, 20) + "'");
-      } else if (NAME.test(key) && NUMBER.test(value) && isFinite(Number(value)) && ++count <= MAX_INPUTS) {
+      } else if (NAME.test(key) && key.slice(0, 2) !== "__" && NUMBER.test(value) && isFinite(Number(value)) && ++count <= MAX_INPUTS) {
         inputs[key] = Number(value);
       } else {
         problems.push("the link's '" + key.slice(0, 20) + "=" + value.slice(0, 20) + "' is not an input and its number");
@@ -282,7 +282,13 @@
   }
 
   var timer = null;
+  // The learner changed something: the address no longer describes the page ("link" writes it).
+  function leaveLink() {
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  }
+
   function typed() {
+    leaveLink();
     $("example").value = "";
     clearTimeout(timer);
     timer = setTimeout(function () { fromForm(0); }, 250);
@@ -292,6 +298,7 @@
 
   $("example").addEventListener("change", function () {
     var name = $("example").value;
+    leaveLink();
     var examples = {
       readme: ["(a*b + a)*a", "a=2, b=-3"],
       colah: ["(a+b)*(b+1)", "a=2, b=1"],
@@ -307,12 +314,14 @@
   });
 
   $("wrt").addEventListener("change", function () {
+    leaveLink();
     var step = steps ? steps.step : 0;
     var args = Object.assign({}, current.args, { wrt: $("wrt").value });
     compute(current.kind, args, step, current.kind === "run" ? "code-message" : "expr-message");
   });
 
   $("run").addEventListener("click", function () {
+    leaveLink();
     compute("run", { code: $("code").value, name: $("code-name").value, wrt: null }, 0, "code-message");
   });
 

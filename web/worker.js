@@ -13,6 +13,7 @@ import { instance as vizInstance } from "./viz/viz.js";
 const started = performance.now();
 let python = null;
 let viz = null;
+let timings = null;
 
 function render(source, engine, format) {
   return viz.renderString(source, { engine: engine || "dot", format: format || "svg" });
@@ -24,6 +25,7 @@ async function boot() {
     vizInstance(),
     fetch("./wheels.json").then((r) => r.json()),
   ]);
+  const loaded = performance.now();
   viz = graphviz;
   self.mgRender = render;
   for (const name of wheels) {
@@ -53,12 +55,13 @@ def _error(exc):
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
 `);
   python = pyodide;
+  timings = { load: (loaded - started) / 1000, micrograd: (performance.now() - loaded) / 1000 };
   return (performance.now() - started) / 1000;
 }
 
 const ready = boot();
 ready.then(
-  (seconds) => self.postMessage({ ready: true, seconds }),
+  (seconds) => self.postMessage({ ready: true, seconds, timings }),
   (error) => self.postMessage({ ready: false, error: String(error && error.message || error) }),
 );
 
