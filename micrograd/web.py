@@ -28,7 +28,17 @@ from typing import Any
 from micrograd.engine import WEIGHTED_SUM, Value, _binary, _unary, _weighted_sum_node, topological_order
 from micrograd.expression import ExpressionError, parse
 
-__all__ = ["EXAMPLES", "ExpressionError", "example", "explain", "explain_value", "mistake", "network", "run_code", "use_layout"]
+__all__ = [
+    "EXAMPLES",
+    "ExpressionError",
+    "example",
+    "explain",
+    "explain_value",
+    "mistake",
+    "network",
+    "run_code",
+    "use_layout",
+]
 
 # The playground's examples: (expression, inputs), or None for one built in Python here.
 EXAMPLES: dict[str, tuple[str, dict[str, float]] | None] = {
