@@ -57,8 +57,9 @@ def use_layout(render: Callable[[str, str, str], str]) -> None:
     of running `dot` (the browser has no programs to run; Graphviz in WebAssembly has)."""
     import graphviz
 
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
-             engine=None, encoding=None):
+    def pipe(
+        self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None, encoding=None
+    ):
         text = str(render(self.source, engine or self.engine, format or self.format))
         return text if encoding else text.encode("utf-8")
 
