@@ -258,7 +258,7 @@
       return show(view, step).then(function () {
         say("status", "ready: " + Math.round(performance.now() - t0) + " ms");
         document.body.dataset.generation = String(mine);
-        window.micrograd = { steps: steps, view: view, ms: performance.now() - t0 };
+        window.micrograd = { steps: steps, view: view, ms: performance.now() - t0, worker_ms: view.worker_ms };
       });
     }, function (error) {
       if (mine !== generation) return;
@@ -279,6 +279,13 @@
     var expr = $("expr").value;
     if (expr.length > MAX_EXPR) { say("expr-message", "the expression is longer than " + MAX_EXPR + " characters"); return Promise.resolve(); }
     return compute("explain", { expr: expr, inputs: inputs, wrt: wrt || null }, step, "expr-message");
+  }
+
+  // The network is built in Python (micrograd.web.network), not typed: the boxes say so.
+  function networkForm() {
+    $("expr").value = "";
+    $("inputs").value = "";
+    $("expr").placeholder = "the 2-3-3-2 network's cost C, built in Python as notebook 03 builds it";
   }
 
   var timer = null;
@@ -305,6 +312,7 @@
       neuron: ["sigmoid(w1*x1 + w2*x2 + b)", "w1=0.5, x1=1, w2=-1.5, x2=2, b=0.25"],
     };
     if (name === "network") {
+      networkForm();
       compute("network", {}, 0, "expr-message");
     } else if (examples[name]) {
       $("expr").value = examples[name][0];
@@ -354,6 +362,7 @@
     say("expr-message", read.problem);
     if (state.example === "network") {
       $("example").value = "network";
+      networkForm();
       return compute("network", { wrt: state.wrt }, state.step, "expr-message").then(function () {
         if (read.problem) say("expr-message", read.problem);
       });

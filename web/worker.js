@@ -68,8 +68,11 @@ ready.then(
 function call(kind, args) {
   const call = python.globals.get("_call");
   try {
+    const t0 = performance.now();
     const view = JSON.parse(call(kind, JSON.stringify(args)));
+    const t1 = performance.now();
     if (kind !== "mistake") view.svg = render(view.dot, "dot", "svg");
+    view.worker_ms = { python: t1 - t0, graph: performance.now() - t1 };
     return view;
   } finally {
     call.destroy();
