@@ -37,6 +37,7 @@ __all__ = [
     "mistake",
     "network",
     "run_code",
+    "serve_api",
     "use_layout",
 ]
 
@@ -65,6 +66,45 @@ def use_layout(render: Callable[[str, str, str], str]) -> None:
 
     graphviz.Digraph.pipe = pipe
     graphviz.Graph.pipe = pipe
+    _LAYOUT["render"] = render
+
+
+_LAYOUT: dict[str, Callable[[str, str, str], str]] = {}
+
+
+def _svg_by_layout(drawing) -> str:
+    """What micrograd.serve.views draws with, laid out by `use_layout`'s function (no `dot` to run)."""
+    svg = str(_LAYOUT["render"](drawing.source, drawing.engine, "svg"))
+    return svg[svg.index("<svg") :]
+
+
+_SESSIONS: dict[str, Any] = {}
+
+
+def serve_api(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The explorer's API on the site: what `micrograd serve` answers at ``POST /api/NAME`` (the
+    same endpoints of micrograd.serve.server over the same Session and views), answered in the
+    page's Web Worker. Returns ``{"doc": ...}`` or ``{"error": one line}``, as the server's 200 or
+    error reply. The views draw with `use_layout`'s function."""
+    from micrograd.serve import server, views
+    from micrograd.serve.session import BadRequest, Settings
+
+    if "render" in _LAYOUT:
+        views._svg = _svg_by_layout
+    if "sessions" not in _SESSIONS:
+        _SESSIONS["sessions"] = server.Sessions(Settings())
+    endpoint = server._ENDPOINTS.get(name)
+    if endpoint is None:
+        return {"error": f"no such endpoint: /api/{name}"}
+    if not isinstance(body, dict):
+        return {"error": "the request body must be a JSON object"}
+    try:
+        return {"doc": endpoint(_SESSIONS["sessions"], body)}
+    except (server.Refused, BadRequest) as error:
+        return {"error": str(error)}
+    except Exception as error:  # a bug: say so in one line, as the server does
+        first = str(error).splitlines()[0] if str(error) else ""
+        return {"error": f"internal error: {type(error).__name__}: {first}"}
 
 
 def network_cost() -> tuple[Value, list[Value]]:

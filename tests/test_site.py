@@ -245,3 +245,48 @@ def test_no_request_leaves_the_server(playground):
     assert playground.requests
     outside = [url for url in playground.requests if not url.startswith(playground.base)]
     assert outside == []
+
+
+@pytest.fixture(scope="module")
+def explorer(browser, server):
+    """site/explorer.html: micrograd serve's page, its session in the worker."""
+    context = browser.new_context(viewport={"width": 1500, "height": 950})
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.requests, page.console_errors, page.base = requests, errors, server
+    page.goto(server + "explorer.html")
+    page.wait_for_selector("body[data-python='ready']", state="attached", timeout=BOOT_MS)
+    page.locator("#n-points").filter(has_text="100").wait_for(timeout=BOOT_MS)
+    yield page
+    context.close()
+
+
+def test_the_explorers_step_gives_the_native_sessions_loss(explorer):
+    from micrograd.serve.session import Session, Settings
+
+    page = explorer
+    page.locator("#step").click()
+    page.locator("#steps-done").filter(has_text="1").wait_for(timeout=20_000)
+    native = Session(Settings())
+    native.step(1)
+    loss = native.state(None, 0, None)["loss"][-1]
+    shown = page.inner_text("#loss")
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    assert abs(float(shown) - loss) <= 0.5 * 10**-decimals, (shown, loss)
+    save_screenshot(page, "site-explorer")
+    assert page.console_errors == []
+
+
+def test_clicking_the_explorers_plot_adds_a_point(explorer):
+    page = explorer
+    before = int(page.inner_text("#n-points"))
+    page.locator("#mode-add").check()
+    page.locator("#points").click(position={"x": 12, "y": 12})
+    page.locator("#n-points").filter(has_text=str(before + 1)).wait_for(timeout=20_000)
+    assert page.console_errors == []
+    outside = [url for url in explorer.requests if not url.startswith(explorer.base)]
+    assert outside == []

@@ -25,8 +25,31 @@ MODULES = WEB / "node_modules"
 GRAPHVIZ = "graphviz==0.21"  # the Python package micrograd.viz builds DOT with (pure Python)
 
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
-PAGES = ["index.html", "playground.js", "playground.css", "worker.js"]
+PAGES = ["index.html", "playground.js", "playground.css", "worker.js", "explorer-session.js"]
 ASSETS = ["stepthrough.js", "stepthrough.css"]
+EXPLORER = ["explorer.js", "explorer.css"]
+# The explorer's page is micrograd serve's own, its URLs made relative, the session in the worker:
+# the server's policy, plus what Pyodide needs (WebAssembly, a worker from the folder).
+EXPLORER_CSP = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def explorer_page() -> str:
+    page = (ROOT / "micrograd" / "serve" / "assets" / "index.html").read_text(encoding="utf-8")
+    for old, new in [
+        ('"/steps/stepthrough.css?token=__TOKEN__"', '"stepthrough.css"'),
+        ('"/assets/explorer.css?token=__TOKEN__"', '"explorer.css"'),
+        ('"/steps/stepthrough.js?token=__TOKEN__"', '"stepthrough.js"'),
+        ('<script src="/assets/explorer.js?token=__TOKEN__">', '<script src="explorer-session.js"></script>\n<script src="explorer.js">'),
+        ('<meta charset="utf-8">', f'<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="{EXPLORER_CSP}">'),
+        ("__TOKEN__", ""),
+    ]:
+        if old not in page:
+            sys.exit(f"micrograd/serve/assets/index.html no longer has {old!r}: update web/build.py")
+        page = page.replace(old, new)
+    return page
 
 
 def check_utf8() -> None:
@@ -76,6 +99,9 @@ def build(out: Path) -> None:
         copy(WEB / name, out / name)
     for name in ASSETS:
         copy(ROOT / "micrograd" / "assets" / name, out / name)
+    for name in EXPLORER:
+        copy(ROOT / "micrograd" / "serve" / "assets" / name, out / name)
+    (out / "explorer.html").write_text(explorer_page(), encoding="utf-8")
     names = wheels(out)
     (out / "wheels.json").write_text(json.dumps(names) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())

@@ -3,6 +3,7 @@
  * Messages in:  {id, kind, args}   kind: "explain" {expr, inputs, wrt} | "network" {wrt}
  *                                        | "run" {code, name, wrt} | "layout" {dot}
  *                                        | "mistake" {name} (of the last view's step-through)
+ *                                        | "api" {name, body}: the explorer's session (micrograd serve's API)
  * Messages out: {ready: true, seconds} once loaded; {id, result} or {id, error} per request
  * (error: one line, the Python exception's own message). Everything is computed by
  * micrograd.web in Python; this file only passes messages and lays DOT out.
@@ -43,6 +44,8 @@ def _call(kind, args):
         view = web.explain(args["expr"], args["inputs"], wrt=args.get("wrt"), layout=False)
     elif kind == "network":
         view = web.network(wrt=args.get("wrt"), layout=False)
+    elif kind == "api":
+        return json.dumps(web.serve_api(args["name"], args["body"]))
     elif kind == "mistake":
         return json.dumps(web.mistake(args["name"]))
     elif kind == "run":
@@ -71,8 +74,8 @@ function call(kind, args) {
     const t0 = performance.now();
     const view = JSON.parse(call(kind, JSON.stringify(args)));
     const t1 = performance.now();
-    if (kind !== "mistake") view.svg = render(view.dot, "dot", "svg");
-    view.worker_ms = { python: t1 - t0, graph: performance.now() - t1 };
+    if (kind !== "mistake" && kind !== "api") view.svg = render(view.dot, "dot", "svg");
+    if (kind !== "api") view.worker_ms = { python: t1 - t0, graph: performance.now() - t1 };
     return view;
   } finally {
     call.destroy();
