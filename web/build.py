@@ -36,14 +36,18 @@ EXPLORER_CSP = (
 )
 
 
+SESSION_SCRIPT = '<script src="explorer-session.js"></script>'
+CSP_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
+
+
 def explorer_page() -> str:
     page = (ROOT / "micrograd" / "serve" / "assets" / "index.html").read_text(encoding="utf-8")
     for old, new in [
         ('"/steps/stepthrough.css?token=__TOKEN__"', '"stepthrough.css"'),
         ('"/assets/explorer.css?token=__TOKEN__"', '"explorer.css"'),
         ('"/steps/stepthrough.js?token=__TOKEN__"', '"stepthrough.js"'),
-        ('<script src="/assets/explorer.js?token=__TOKEN__">', '<script src="explorer-session.js"></script>\n<script src="explorer.js">'),
-        ('<meta charset="utf-8">', f'<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="{EXPLORER_CSP}">'),
+        ('<script src="/assets/explorer.js?token=__TOKEN__">', SESSION_SCRIPT + '\n<script src="explorer.js">'),
+        ('<meta charset="utf-8">', '<meta charset="utf-8">\n' + CSP_META.format(EXPLORER_CSP)),
         ("__TOKEN__", ""),
     ]:
         if old not in page:
