@@ -298,7 +298,7 @@
     leaveLink();
     $("example").value = "";
     clearTimeout(timer);
-    timer = setTimeout(function () { fromForm(0); }, 250);
+    timer = setTimeout(function () { fromForm(0); }, 150);  // typing has paused
   }
   $("expr").addEventListener("input", typed);
   $("inputs").addEventListener("input", typed);
