@@ -290,3 +290,23 @@ def test_clicking_the_explorers_plot_adds_a_point(explorer):
     assert page.console_errors == []
     outside = [url for url in explorer.requests if not url.startswith(explorer.base)]
     assert outside == []
+
+
+def test_an_explorer_link_opens_its_settings_and_a_bad_one_says_so(explorer):
+    page = explorer
+    page.goto(page.base + "explorer.html#dataset=circles&hidden=3&activation=relu&seed=7")
+    page.reload()  # a new fragment alone does not open a new page
+    page.wait_for_function("() => document.getElementById('hidden').value === '3'", timeout=BOOT_MS)
+    assert page.input_value("#dataset") == "circles"
+    assert page.input_value("#activation") == "relu"
+    assert page.input_value("#seed") == "7"
+    page.locator("#link").click()
+    link = page.get_attribute("#link", "data-href")
+    assert "dataset=circles" in link and "hidden=3" in link and "seed=7" in link
+    page.goto(page.base + "explorer.html#activation=nope&seed=1")
+    page.reload()
+    page.locator("#link-message").wait_for(timeout=BOOT_MS)
+    message = page.inner_text("#link-message")
+    assert "activation" in message and "defaults" in message and "\n" not in message
+    page.wait_for_function("() => document.getElementById('activation').value === 'tanh'", timeout=BOOT_MS)
+    assert page.console_errors == []
