@@ -15,15 +15,17 @@ const started = performance.now();
 let python = null;
 let viz = null;
 let timings = null;
+const marks = {};
 
 function render(source, engine, format) {
   return viz.renderString(source, { engine: engine || "dot", format: format || "svg" });
 }
 
 async function boot() {
+  const mark = (promise, name) => promise.then((x) => { marks[name] = (performance.now() - started) / 1000; return x; });
   const [pyodide, graphviz, wheels] = await Promise.all([
-    loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href }),
-    vizInstance(),
+    mark(loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href }), "pyodide"),
+    mark(vizInstance(), "viz"),
     fetch("./wheels.json").then((r) => r.json()),
   ]);
   const loaded = performance.now();
@@ -58,7 +60,7 @@ def _error(exc):
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
 `);
   python = pyodide;
-  timings = { load: (loaded - started) / 1000, micrograd: (performance.now() - loaded) / 1000 };
+  timings = { load: (loaded - started) / 1000, micrograd: (performance.now() - loaded) / 1000, ...marks };
   return (performance.now() - started) / 1000;
 }
 
