@@ -85,9 +85,15 @@ function call(kind, args) {
 }
 
 function oneLine(error) {
-  // A Python exception reaches JS as a PythonError whose message is the traceback: keep its last line.
-  const text = String(error && error.message || error).trim().split("\n");
-  return text[text.length - 1].replace(/^[A-Za-z]*Error: /, (m) => (m.startsWith("ExpressionError") || m.startsWith("ValueError") ? "" : m));
+  // A Python exception reaches JS as a PythonError whose message is the traceback: keep its last
+  // line, without the class for the input errors (ValueError, ExpressionError: the message says
+  // what was wrong), with its short name otherwise (NameError: ...).
+  const lines = String((error && error.message) || error).trim().split("\n");
+  const last = lines[lines.length - 1];
+  const m = last.match(/^([\w.]+): (.*)$/);
+  if (!m) return last;
+  const name = m[1].split(".").pop();
+  return name === "ValueError" || name === "ExpressionError" ? m[2] : name + ": " + m[2];
 }
 
 self.onmessage = async (event) => {
