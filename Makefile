@@ -54,7 +54,8 @@ $(NPM_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 
-site/index.html: $(STAMP) $(NPM_STAMP) $(SITE_SOURCES)
+site/index.html: $(NPM_STAMP) $(SITE_SOURCES)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)  # build.py needs only pip (to build and fetch the wheels)
 	$(PY) web/build.py
 
 site: site/index.html
