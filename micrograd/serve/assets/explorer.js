@@ -28,8 +28,16 @@
 
   class EngineError extends Error {}
 
+  // The session answers over HTTP (micrograd serve) or, on the static site (site/explorer.html),
+  // from a Web Worker running the same Python: window.MicrogradSession.call(name, body), set by
+  // that page before this script, resolves to {doc} or {error} as the server's reply would be.
   async function api(name, extra = {}) {
     const body = { session: page.session, run: page.run, since: page.loss.length, weight: chosenWeight(), ...extra };
+    if (window.MicrogradSession) {
+      const answer = await window.MicrogradSession.call(name, body);
+      if (answer.error !== undefined) throw new EngineError(answer.error);
+      return answer.doc;
+    }
     const response = await fetch("/api/" + name, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Micrograd-Token": TOKEN },

@@ -1,0 +1,123 @@
+/* site/explorer.html: the explorer's session in a Web Worker instead of `micrograd serve`.
+ * explorer.js (the same script the server serves) calls window.MicrogradSession.call(name, body)
+ * where it would POST /api/NAME; worker.js answers with micrograd.web.serve_api, which runs the
+ * server's own endpoints over micrograd.serve's Session and views, in Pyodide.
+ *
+ * Links: explorer.html#dataset=moons&hidden=4,4&activation=tanh&seed=1337 (also samples, loss,
+ * optimizer, lr, l2) opens the explorer with those settings. They are checked by the session
+ * itself, as the controls' are (a bad one: its one-line message, and the defaults). The "link"
+ * button writes the current settings (not the points) into the address and copies it.
+ */
+(function () {
+  "use strict";
+  var worker = new Worker("worker.js", { type: "module" });
+  var pending = {}, nextId = 1;
+  worker.onmessage = function (event) {
+    var m = event.data;
+    if (m.ready !== undefined) {
+      if (!m.ready) {
+        Object.keys(pending).forEach(function (id) { pending[id]({ error: "Python could not start: " + m.error }); });
+        pending = {};
+      }
+      document.body.dataset.python = m.ready ? "ready" : "failed";
+      return;
+    }
+    var resolve = pending[m.id];
+    delete pending[m.id];
+    if (resolve) resolve(m.error !== undefined ? { error: m.error } : m.result);
+  };
+  function ask(name, body) {
+    return new Promise(function (resolve) {
+      var id = nextId++;
+      pending[id] = resolve;
+      worker.postMessage({ id: id, kind: "api", args: { name: name, body: body } });
+    });
+  }
+
+  var KEYS = ["dataset", "samples", "hidden", "activation", "loss", "optimizer", "lr", "l2", "seed"];
+  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
+  var last = null;  // the settings the session answered last
+
+  // The settings a fragment asks for, as JSON for the session to check; {settings, problem}.
+  function linkSettings(hash) {
+    var settings = {}, problem = "";
+    if (!hash || hash === "#") return { settings: null, problem: "" };
+    new URLSearchParams(hash.replace(/^#/, "")).forEach(function (value, key) {
+      if (problem) return;
+      if (KEYS.indexOf(key) < 0) { problem = "the link's '" + key.slice(0, 20) + "' is not a setting"; return; }
+      if (value.length > 100) { problem = "the link's " + key + " is too long"; return; }
+      if (key === "hidden") {
+        var parts = value === "" ? [] : value.split(",");
+        if (!parts.every(function (p) { return /^\d{1,4}$/.test(p); })) { problem = "the link's hidden must be sizes like 4,4"; return; }
+        settings.hidden = parts.map(Number);
+      } else if (["samples", "seed", "lr", "l2"].indexOf(key) >= 0) {
+        if (!NUMBER.test(value)) { problem = "the link's " + key + " must be a number"; return; }
+        settings[key] = Number(value);
+      } else {
+        settings[key] = value;
+      }
+    });
+    return { settings: problem ? null : settings, problem: problem };
+  }
+
+  // Its own line under the header (explorer.js clears #error on the learner's next action).
+  function showProblem(text) {
+    var box = document.getElementById("link-message");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "link-message";
+      box.setAttribute("role", "alert");
+      var error = document.getElementById("error");
+      error.parentNode.insertBefore(box, error);
+    }
+    box.textContent = text;
+  }
+
+  function call(name, body) {
+    return ask(name, body).then(function (answer) {
+      if (answer.doc && answer.doc.settings) last = answer.doc.settings;
+      if (name !== "session" || answer.error !== undefined) return answer;
+      // A new session: apply the link's settings, checked by the session like the controls'.
+      var read = linkSettings(location.hash);
+      if (read.problem) { showProblem(read.problem + "; showing the defaults"); return answer; }
+      if (!read.settings) return answer;
+      var doc = answer.doc;
+      return ask("settings", { session: doc.session, run: doc.run, since: 0, weight: null, settings: read.settings })
+        .then(function (changed) {
+          if (changed.error !== undefined) {
+            showProblem("the link: " + changed.error + "; showing the defaults");
+            return answer;
+          }
+          last = changed.doc.settings;
+          return { doc: Object.assign({ session: doc.session }, changed.doc) };
+        });
+    });
+  }
+
+  function writeLink() {
+    if (!last) return "";
+    var params = new URLSearchParams();
+    KEYS.forEach(function (key) {
+      if (key in last) params.set(key, key === "hidden" ? last.hidden.join(",") : String(last[key]));
+    });
+    return "#" + params.toString().replace(/%2C/g, ",");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var save = document.getElementById("save");
+    if (!save) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "link";
+    button.textContent = "link";
+    button.title = "copy a link to these settings (the points are not in it)";
+    button.addEventListener("click", function () {
+      history.replaceState(null, "", writeLink());
+      button.dataset.href = location.href;
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(location.href).catch(function () {});
+    });
+    save.parentNode.insertBefore(button, save);
+  });
+
+  window.MicrogradSession = { call: call };
+})();
