@@ -142,13 +142,20 @@ def explain(text: str, inputs: Mapping[str, float], wrt: str | None = None, **op
 
 
 def explain_value(
-    output: Value, inputs: list[Value] | None = None, wrt: str | None = None, *, layout: bool = True
+    output: Value,
+    inputs: list[Value] | None = None,
+    wrt: str | None = None,
+    *,
+    layout: bool = True,
+    mistakes: tuple[str, ...] | str = (),
 ) -> dict[str, Any]:
     """The views of a recorded `output`: value, gradients, graph, paths, step-through, code.
 
     `inputs` are the leaves offered as "with respect to" (default: every labelled leaf); `wrt`
     names one of them (default: the first). With ``layout=False`` the step-through data carries
     DOT only, for the page to lay out; with True it is laid out by `dot` (`use_layout`'s).
+    `mistakes` ("all", or names) puts those mistakes' passes in the step-through's data at once;
+    by default the page asks for one when the learner picks it (`mistake`).
     """
     from micrograd.explain import paths
     from micrograd.steps import backward_steps
@@ -172,7 +179,7 @@ def explain_value(
     steps = backward_steps(output)
     table = paths(output, chosen, limit=MAX_PATHS)
     heading, rows, hidden = table._rows()
-    data = page_data(steps, layout=layout, mistakes=())  # each mistake when the page asks: `mistake`
+    data = page_data(steps, layout=layout, mistakes=mistakes)  # by default each mistake when the page asks
     _LAST["steps"] = steps
     code, lines = _compiled(output, order, inputs, steps)
     return {

@@ -310,3 +310,24 @@ def test_an_explorer_link_opens_its_settings_and_a_bad_one_says_so(explorer):
     assert "activation" in message and "defaults" in message and "\n" not in message
     page.wait_for_function("() => document.getElementById('activation').value === 'tanh'", timeout=BOOT_MS)
     assert page.console_errors == []
+
+
+def test_the_opening_view_is_usable_before_python_has_started_and_matches_the_engine(browser, server):
+    from micrograd.web import explain
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server + "index.html")
+    page.wait_for_selector("body[data-generation]", state="attached", timeout=BOOT_MS)
+    native = explain("(a*b + a)*a", {"a": 2.0, "b": -3.0})
+    assert _shown(page) == {"value": native["value"], "grads": native["grads"]}
+    page.evaluate("window.micrograd.steps.go(5)")
+    assert "-8 = -4 + 2 + (-6)" in page.text_content(".mg-sum")
+    page.select_option(".mg-mistake", "overwrite")  # the opening view carries every mistake's pass
+    page.wait_for_selector(".mg-twin .mg-canvas svg", timeout=10_000)
+    _type(page, "a*b", "a=2, b=-3")  # then Python computes what is typed
+    assert _shown(page) == {"value": -6.0, "grads": {"a": -3.0, "b": 2.0}}
+    assert errors == []
+    context.close()

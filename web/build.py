@@ -106,10 +106,36 @@ def build(out: Path) -> None:
     for name in EXPLORER:
         copy(ROOT / "micrograd" / "serve" / "assets" / name, out / name)
     (out / "explorer.html").write_text(explorer_page(), encoding="utf-8")
+    prepare(out)
     names = wheels(out)
     (out / "wheels.json").write_text(json.dumps(names) + "\n", encoding="utf-8")
     size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
     print(f"built {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}: {size / 1e6:.1f} MB")
+
+
+# The playground's first view (the README expression, as a link without a fragment opens it),
+# computed here by the same engine natively and laid out by the same Graphviz, so the page can
+# be used at once, before Python has started in the worker (which then takes every new input).
+FIRST = {"expr": "(a*b + a)*a", "inputs": {"a": 2.0, "b": -3.0}}
+
+
+def prepare(out: Path) -> None:
+    """site/prepared.json: the first view, or nothing where `dot` or graphviz is missing here."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import graphviz
+    except ImportError:
+        graphviz = None
+    if graphviz is None or shutil.which("dot") is None:
+        print("note: no dot here: the playground's first view waits for Python in the browser")
+        return
+    from micrograd.web import explain
+
+    view = explain(FIRST["expr"], FIRST["inputs"], None, mistakes="all")
+    svg = graphviz.Source(view["dot"]).pipe(format="svg", encoding="utf-8")
+    view["svg"] = svg[svg.index("<svg") :]
+    text = json.dumps({"args": {**FIRST, "wrt": view["wrt"]}, "view": view}, ensure_ascii=False, allow_nan=False)
+    (out / "prepared.json").write_text(text, encoding="utf-8")
 
 
 def main() -> None:
