@@ -312,6 +312,32 @@ def test_an_explorer_link_opens_its_settings_and_a_bad_one_says_so(explorer):
     assert page.console_errors == []
 
 
+def test_an_explorer_link_carries_the_points_when_they_fit(explorer):
+    page = explorer
+    page.goto(page.base + "explorer.html#samples=20&seed=3")
+    page.reload()
+    page.locator("#n-points").filter(has_text="20").wait_for(timeout=BOOT_MS)
+    page.locator("#mode-add").check()
+    page.locator("#points").click(position={"x": 12, "y": 12})
+    page.locator("#n-points").filter(has_text="21").wait_for(timeout=20_000)
+    page.locator("#link").click()
+    link = page.get_attribute("#link", "data-href")
+    assert "points=" in link and link.split("points=")[1].count(";") == 20  # 21 points
+    page.goto(link)
+    page.reload()
+    page.locator("#n-points").filter(has_text="21").wait_for(timeout=BOOT_MS)
+    page.goto(page.base + "explorer.html#points=1,2,3;x,1,0")
+    page.reload()
+    page.locator("#link-message").wait_for(timeout=BOOT_MS)
+    assert "point 2 is not x,y,class" in page.inner_text("#link-message")
+    page.goto(page.base + "explorer.html#points=0.5,0.5,9")  # a class moons does not have: the session says so
+    page.reload()
+    page.locator("#link-message").wait_for(timeout=BOOT_MS)
+    assert "the link's points:" in page.inner_text("#link-message")
+    page.locator("#n-points").filter(has_text="100").wait_for(timeout=BOOT_MS)  # the generated points
+    assert page.console_errors == []
+
+
 def test_the_opening_view_is_usable_before_python_has_started_and_matches_the_engine(browser, server):
     from micrograd.web import explain
 
