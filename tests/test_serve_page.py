@@ -395,9 +395,11 @@ def test_at_1024_px_nothing_overflows_and_the_charts_read_from_the_first_step(br
     page.mouse.click(box["x"] + 30, box["y"] + 30)
     wait_until(page, "document.querySelectorAll('circle.point').length === 61")
     assert page.input_value("#samples") == "61"  # the field follows the count
-    page.wait_for_selector("#network svg")
-    network, svg = page.locator("#network").bounding_box(), page.locator("#network svg").bounding_box()
-    assert svg["y"] + svg["height"] <= network["y"] + network["height"] + 1  # its lowest neurons are not cut
+    # The network drawing is redrawn as the settings change: measured in one go once it is there.
+    whole = """(() => { const n = document.getElementById('network'), s = n && n.querySelector('svg');
+      if (!s) return false; const a = n.getBoundingClientRect(), b = s.getBoundingClientRect();
+      return b.height > 0 && b.bottom <= a.bottom + 1; })()"""
+    wait_until(page, whole)  # its lowest neurons are not cut
     save_screenshot(page, "explorer-1024")
     assert errors == []
     context.close()
