@@ -477,8 +477,13 @@ def _structure(order: Sequence[Value], inputs: Sequence[Value]) -> list:
 
 def _replay(structure: list, xs: Sequence[float]) -> tuple[Value, list[Value]]:
     """Build the recorded graph again on the engine, at new inputs: the engine's checks and messages."""
-    nodes: list[Value] = []
     inputs: list[Value] = [_leaf(x) for x in xs]
+    return _rebuild(structure, inputs), inputs
+
+
+def _rebuild(structure: list, inputs: Sequence[Value]) -> Value:
+    """The graph `_structure` recorded, built again on the engine over these input Values."""
+    nodes: list[Value] = []
     for op, how in structure:
         if op == "input":
             nodes.append(inputs[how])
@@ -494,7 +499,7 @@ def _replay(structure: list, xs: Sequence[float]) -> tuple[Value, list[Value]]:
                 nodes.append(_unary(op, parents[0]))
             else:
                 nodes.append(_binary(op, *parents))
-    return nodes[-1], inputs
+    return nodes[-1]
 
 
 # --------------------------------------------------------------------------- compile

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from micrograd.engine import WEIGHTED_SUM, Value, _binary, _unary, _weighted_sum_node, topological_order
+from micrograd.engine import Value, topological_order
 from micrograd.expression import ExpressionError, parse
 
 __all__ = [
@@ -234,29 +234,13 @@ def _unique_names(nodes: list[Value]) -> list[str]:
 def _compiled(output: Value, order: list[Value], inputs: list[Value], steps) -> tuple[str | None, list[int | None]]:
     """`micrograd.compile` of the graph over `inputs`, and for each step the (0-based) line of its
     ``+=``, or None for a step into a constant (compile writes no line for it)."""
-    from micrograd.compiler import _structure
+    from micrograd.compiler import _rebuild, _structure
     from micrograd.compiler import compile as compile_graph
 
     structure = _structure(order, inputs)
 
     def rebuild(*xs: Value) -> Value:  # the recorded graph again, on compile's traced inputs
-        nodes: list[Value] = []
-        for op, how in structure:
-            if op == "input":
-                nodes.append(xs[how])
-            elif op == "constant":
-                nodes.append(Value(how))
-            else:
-                parents = [nodes[i] for i in how]
-                if op is WEIGHTED_SUM:
-                    n = len(parents) >> 1
-                    ws = parents[n:-1]
-                    nodes.append(_weighted_sum_node(parents[:n], ws, parents[-1], [x.data for x in ws]))
-                elif len(parents) == 1:
-                    nodes.append(_unary(op, parents[0]))
-                else:
-                    nodes.append(_binary(op, *parents))
-        return nodes[-1]
+        return _rebuild(structure, xs)
 
     labels = [_identifier(x.label) or f"x{i}" for i, x in enumerate(inputs)]
     if len(set(labels)) != len(labels):

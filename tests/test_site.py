@@ -56,6 +56,15 @@ def server():
 @pytest.fixture(scope="module")
 def playground(browser, server):
     """One playground page, opened on the README link, Python booted; records requests and errors."""
+    context, page = _recorded_page(browser, server)
+    page.goto(server + "index.html" + README_LINK)
+    page.wait_for_selector("body[data-generation]", state="attached", timeout=BOOT_MS)
+    yield page
+    context.close()
+
+
+def _recorded_page(browser, server):
+    """A page of a fresh context that records every request (page and worker) and every error."""
     context = browser.new_context(viewport={"width": 1500, "height": 950})
     requests: list[str] = []
     errors: list[str] = []
@@ -64,10 +73,7 @@ def playground(browser, server):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     page.requests, page.console_errors, page.base = requests, errors, server
-    page.goto(server + "index.html" + README_LINK)
-    page.wait_for_selector("body[data-generation]", state="attached", timeout=BOOT_MS)
-    yield page
-    context.close()
+    return context, page
 
 
 def _generation(page) -> str:
@@ -250,14 +256,7 @@ def test_no_request_leaves_the_server(playground):
 @pytest.fixture(scope="module")
 def explorer(browser, server):
     """site/explorer.html: micrograd serve's page, its session in the worker."""
-    context = browser.new_context(viewport={"width": 1500, "height": 950})
-    requests: list[str] = []
-    errors: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.requests, page.console_errors, page.base = requests, errors, server
+    context, page = _recorded_page(browser, server)
     page.goto(server + "explorer.html")
     page.wait_for_selector("body[data-python='ready']", state="attached", timeout=BOOT_MS)
     page.locator("#n-points").filter(has_text="100").wait_for(timeout=BOOT_MS)
