@@ -12,6 +12,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_exercises_backprop_is_fast import three_way
 
 from micrograd import Value, topological_order
 from micrograd.exercises import REFERENCE_ENV, Verdict, check, solution
@@ -22,13 +23,6 @@ from micrograd.nn import MLP
 @pytest.fixture(autouse=True)
 def _answers_are_judged(monkeypatch):
     monkeypatch.delenv(REFERENCE_ENV, raising=False)
-
-
-def three_way(n):
-    x = y = Value(0.3, label="x")
-    for _ in range(n):
-        y = y.tanh() + y.sigmoid() + y.relu()
-    return {"y": y, "x": x, "n": n}
 
 
 def sweep_f(a, b):

@@ -10,6 +10,8 @@ import pytest
 
 graphviz = pytest.importorskip("graphviz")
 
+from test_mistakes import doubled  # noqa: E402
+
 from micrograd import Value  # noqa: E402
 from micrograd.mistakes import NAMES, compare  # noqa: E402
 from micrograd.nn import MLP  # noqa: E402
@@ -18,15 +20,6 @@ from micrograd.viz._core import HIGHLIGHT  # noqa: E402
 from micrograd.viz.mistakes import draw_mistake  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-
-
-def doubled():
-    a = Value(1.0, label="a")
-    b = a + a
-    b.label = "b"
-    c = b + b
-    c.label = "c"
-    return a, b, c
 
 
 def edge_lines(source: str) -> list[str]:

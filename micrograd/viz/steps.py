@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from micrograd._atomic import write_text_atomically
 from micrograd.engine import Value
 from micrograd.explain import _number_text, _path_counts_to_output, _route, paths
+from micrograd.mistakes import DESCRIPTIONS, LEARNER_CODE, NAMES, _differs, compare
 from micrograd.notation import visible
 from micrograd.steps import BackwardSteps, Step, _written_sum, register_view
 from micrograd.viz._core import (
@@ -384,15 +385,9 @@ def page_data(
         "summary": _summary(steps),
         "colours": {"grad": GRAD_INK, "highlight": HIGHLIGHT, "dimmed": DIMMED, "pending": PENDING},
         "notice": notice if notice is not None else _skipped_notice(steps),
-        "mistake_names": list(_mistake_names()),
+        "mistake_names": list(NAMES),
         "mistakes": _mistakes_data(steps, mistakes),
     }
-
-
-def _mistake_names() -> tuple[str, ...]:
-    from micrograd.mistakes import NAMES
-
-    return NAMES
 
 
 def mistake_data(steps: BackwardSteps, name: str) -> dict[str, Any]:
@@ -403,19 +398,17 @@ def mistake_data(steps: BackwardSteps, name: str) -> dict[str, Any]:
 def _mistakes_data(steps: BackwardSteps, names: Iterable[str] | str | None) -> dict[str, Any]:
     """For each mistake, its wrong pass as the page's rows (`_wrong_rows`), with what it is and
     where it parts from ``backward()``; a mistake that cannot run on this graph says why."""
-    from micrograd import mistakes
-
     if names is None:
         return {}
-    names = mistakes.NAMES if names == MISTAKES else tuple(names)
-    unknown = [n for n in names if n not in mistakes.NAMES]
+    names = NAMES if names == MISTAKES else tuple(names)
+    unknown = [n for n in names if n not in NAMES]
     if unknown:
-        raise ValueError(f"mistakes: unknown {unknown[0]!r}; the mistakes are {', '.join(mistakes.NAMES)}")
+        raise ValueError(f"mistakes: unknown {unknown[0]!r}; the mistakes are {', '.join(NAMES)}")
     shown: dict[str, Any] = {}
     for name in names:
-        entry: dict[str, Any] = {"description": mistakes.DESCRIPTIONS[name], "code": mistakes.LEARNER_CODE[name]}
+        entry: dict[str, Any] = {"description": DESCRIPTIONS[name], "code": LEARNER_CODE[name]}
         try:
-            comparison = mistakes.compare(steps.output, name)
+            comparison = compare(steps.output, name)
         except ValueError as error:  # e.g. too many calls for the recursion without a visited set
             shown[name] = {**entry, "error": str(error), "steps": []}
             continue
@@ -462,7 +455,7 @@ def _wrong_rows(steps: BackwardSteps, comparison) -> list[dict[str, Any]]:
             running, note = n(w.after), "first"
         if w.repeat > 1:
             note += f", this edge again ({w.repeat}×)"
-        if ordered and mistakes_differ(w.after, comparison.right_writes[i].after):
+        if ordered and _differs(w.after, comparison.right_writes[i].after):
             note += f", backward(): {n(comparison.right_writes[i].after)}"
         if comparison.divergent is w:
             note = "FIRST DIVERGENCE: " + note
@@ -490,13 +483,6 @@ def _wrong_rows(steps: BackwardSteps, comparison) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def mistakes_differ(x: float, y: float) -> bool:
-    """Two gradients differ by more than rounding (as `micrograd.mistakes` judges it)."""
-    from micrograd.mistakes import _differs
-
-    return _differs(x, y)
 
 
 def _skipped_notice(steps: BackwardSteps) -> str | None:
